@@ -1,0 +1,107 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Agent } from '@portcullis/db';
+import { DomainError, EnvelopeCipher, generateToken, hashToken, isHttpUrl, notFound, tokenHint } from '@portcullis/domain';
+import { pageOf, type Page, type PageQueryDto } from '../common/pagination.js';
+import { CIPHER } from '../infra/tokens.js';
+import { SnapshotPublisher } from '../infra/snapshot-publisher.js';
+import { AgentsRepository, type AgentChange } from './agents.repository.js';
+import {
+  AgentResponseDto,
+  type AgentCreateDto,
+  type AgentCreatedDto,
+  type AgentUpdateDto,
+  type RequiredCredentialDto,
+  type RuntimeTokenDto,
+} from './agents.dto.js';
+
+function checkUpstream(url: string): void {
+  if (!isHttpUrl(url)) throw new DomainError('bad_request', 'upstreamUrl must be an http(s) URL without credentials in it');
+}
+
+function checkRequired(list: RequiredCredentialDto[]): { serviceType: string }[] {
+  const seen = new Set<string>();
+  for (const c of list) {
+    if (seen.has(c.serviceType)) throw new DomainError('bad_request', `requiredCredentials lists ${c.serviceType} twice`);
+    seen.add(c.serviceType);
+  }
+  return list.map((c) => ({ serviceType: c.serviceType }));
+}
+
+@Injectable()
+export class AgentsService {
+  constructor(
+    private readonly agents: AgentsRepository,
+    private readonly publisher: SnapshotPublisher,
+    @Inject(CIPHER) private readonly cipher: EnvelopeCipher,
+  ) {}
+
+  async create(tenantId: string, dto: AgentCreateDto): Promise<AgentCreatedDto> {
+    checkUpstream(dto.upstreamUrl);
+    const runtimeToken = generateToken('runtime');
+    const agent = await this.agents.create(tenantId, {
+      name: dto.name,
+      description: dto.description ?? null,
+      upstreamUrl: dto.upstreamUrl,
+      requiredCredentials: checkRequired(dto.requiredCredentials),
+      sealedUpstreamSecret: dto.upstreamSecret ? await this.cipher.seal(dto.upstreamSecret, tenantId) : null,
+      rateLimitRequests: dto.rateLimit?.requests ?? null,
+      rateLimitWindowSeconds: dto.rateLimit?.windowSeconds ?? null,
+      tokenHash: hashToken(runtimeToken),
+      tokenHint: tokenHint(runtimeToken),
+    });
+    await this.publisher.publishAgent(agent);
+    return { agent: AgentResponseDto.from(agent), runtimeToken };
+  }
+
+  async list(tenantId: string, page: PageQueryDto, status?: 'active' | 'disabled'): Promise<Page<AgentResponseDto>> {
+    const { rows, limit } = await this.agents.list(tenantId, page, status);
+    return pageOf(rows, limit, AgentResponseDto.from);
+  }
+
+  async get(tenantId: string, id: string): Promise<AgentResponseDto> {
+    const agent = await this.agents.findById(tenantId, id);
+    if (!agent) throw notFound('agent');
+    return AgentResponseDto.from(agent);
+  }
+
+  async update(tenantId: string, id: string, dto: AgentUpdateDto): Promise<AgentResponseDto> {
+    if (dto.upstreamUrl !== undefined) checkUpstream(dto.upstreamUrl);
+    const change: AgentChange = {};
+    if (dto.name !== undefined) change.name = dto.name;
+    if (dto.upstreamUrl !== undefined) change.upstreamUrl = dto.upstreamUrl;
+    if (dto.requiredCredentials !== undefined) change.requiredCredentials = checkRequired(dto.requiredCredentials);
+    if (dto.description !== undefined) change.description = dto.description;
+    if (dto.upstreamSecret !== undefined) {
+      change.sealedUpstreamSecret = dto.upstreamSecret === null ? null : await this.cipher.seal(dto.upstreamSecret, tenantId);
+    }
+    if (dto.rateLimit !== undefined) {
+      change.rateLimitRequests = dto.rateLimit?.requests ?? null;
+      change.rateLimitWindowSeconds = dto.rateLimit?.windowSeconds ?? null;
+    }
+    return AgentResponseDto.from(await this.change(tenantId, id, () => change));
+  }
+
+  /** The kill switch. Returns once every proxy has been told (see SnapshotPublisher). */
+  async setStatus(tenantId: string, id: string, status: 'active' | 'disabled'): Promise<AgentResponseDto> {
+    return AgentResponseDto.from(await this.change(tenantId, id, () => ({ status })));
+  }
+
+  async regenerateToken(tenantId: string, id: string): Promise<RuntimeTokenDto> {
+    const runtimeToken = generateToken('runtime');
+    await this.change(tenantId, id, () => ({ tokenHash: hashToken(runtimeToken), tokenHint: tokenHint(runtimeToken) }));
+    return { runtimeToken };
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    const agent = await this.agents.delete(tenantId, id);
+    if (!agent) throw notFound('agent');
+    await this.publisher.removeAgent(agent);
+  }
+
+  private async change(tenantId: string, id: string, fn: (a: Agent) => AgentChange): Promise<Agent> {
+    const result = await this.agents.update(tenantId, id, fn);
+    if (!result) throw notFound('agent');
+    await this.publisher.publishAgent(result.after, result.before.tokenHash);
+    return result.after;
+  }
+}

@@ -1,0 +1,4 @@
+import { Inject } from '@nestjs/common';
+
+export const LOGGER = Symbol('LOGGER');
+export const InjectLogger = (): ParameterDecorator => Inject(LOGGER);

@@ -1,0 +1,29 @@
+// Type-aware lint, no warnings allowed (`eslint --max-warnings 0`).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'libs/db/src/generated/**', '.portcullis/**', 'coverage/**'] },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    extends: [...tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/libs/*', '../../libs/**'], message: 'import libraries by package name (@portcullis/...)' }] }],
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'read configuration through @portcullis/config' }],
+    },
+  },
+  {
+    // Entry points hand process.env to the config loader; scripts and tests set up processes.
+    files: ['apps/*/src/main.ts', '**/*.spec.ts', 'e2e/**', 'libs/testing/**', '**/bench/**', 'vitest.config.ts'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', fetch: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
+  },
+);

@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadControlPlaneConfig, loadProxyConfig } from './load.js';
+
+const good = {
+  DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x',
+  PORTCULLIS_ROOT_TOKEN: 'r'.repeat(32),
+  PORTCULLIS_MASTER_KEY: randomBytes(32).toString('hex'),
+  PORTCULLIS_DATA_PLANE_KEY: randomBytes(32).toString('base64'),
+  PORTCULLIS_JWT_SECRET: 'j'.repeat(40),
+  PORTCULLIS_INTERNAL_TOKEN: 'i'.repeat(32),
+};
+
+describe('config', () => {
+  it('applies defaults and freezes', () => {
+    const c = loadControlPlaneConfig(good);
+    expect(c.port).toBe(3100);
+    expect(c.publicUrl).toBe('http://127.0.0.1:3100');
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(loadProxyConfig(good).port).toBe(4000);
+  });
+
+  it('lists every problem at once and never echoes a value', () => {
+    let err: unknown;
+    try {
+      loadControlPlaneConfig({ ...good, PORTCULLIS_MASTER_KEY: 'tooshort-secret', PORT: 'x', DATABASE_URL: undefined });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toContain('PORTCULLIS_MASTER_KEY');
+    expect(problems).toContain('PORT');
+    expect(problems).toContain('DATABASE_URL');
+    expect((err as Error).message).not.toContain('tooshort-secret');
+  });
+});

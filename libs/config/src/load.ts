@@ -1,0 +1,194 @@
+/**
+ * One typed, validated, frozen config per app. A loader reads the environment it is given (main.ts
+ * passes `process.env`; nothing else in the codebase reads it) and fails at boot listing every
+ * problem at once, naming variables but never echoing their values.
+ */
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const key32 = z
+  .string()
+  .trim()
+  .refine((t) => {
+    const buf = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
+    return buf.length === 32;
+  }, 'must be a 32-byte key (64 hex characters or base64)');
+const secret = (min: number) => z.string().min(min, `must be at least ${min} characters`);
+const url = z.string().url();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): Readonly<z.infer<z.ZodObject<S>>> {
+  const input: Record<string, string> = {};
+  for (const k of Object.keys(shape)) {
+    const v = env[k];
+    if (v !== undefined && v !== '') input[k] = v;
+  }
+  const result = z.object(shape).safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return Object.freeze(result.data);
+}
+
+const common = {
+  LOG_LEVEL: logLevel,
+  REDIS_URL: url.default('redis://127.0.0.1:6379'),
+  PORTCULLIS_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
+    .default('portcullis'),
+};
+
+const controlPlaneShape = {
+  ...common,
+  PORT: port(3100),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: url,
+  PORTCULLIS_ROOT_TOKEN: secret(24),
+  PORTCULLIS_MASTER_KEY: key32,
+  PORTCULLIS_DATA_PLANE_KEY: key32,
+  PORTCULLIS_JWT_SECRET: secret(32),
+  PORTCULLIS_JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  PORTCULLIS_INTERNAL_TOKEN: secret(24),
+  PORTCULLIS_PUBLIC_URL: url.optional(),
+  PORTCULLIS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  PORTCULLIS_DOCS: bool.default(true),
+};
+
+export interface ControlPlaneConfig {
+  port: number;
+  host: string;
+  logLevel: string;
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  rootToken: string;
+  masterKey: string;
+  dataPlaneKey: string;
+  jwtSecret: string;
+  jwtTtlSeconds: number;
+  internalToken: string;
+  /** Base URL callers use to reach the control plane (connect links, onboarding links). */
+  publicUrl: string;
+  bodyLimitBytes: number;
+  docs: boolean;
+  version: string;
+}
+
+export function loadControlPlaneConfig(env: Env, version = '0.0.0'): Readonly<ControlPlaneConfig> {
+  const e = parseEnv(controlPlaneShape, env);
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.PORTCULLIS_REDIS_PREFIX,
+    rootToken: e.PORTCULLIS_ROOT_TOKEN,
+    masterKey: e.PORTCULLIS_MASTER_KEY,
+    dataPlaneKey: e.PORTCULLIS_DATA_PLANE_KEY,
+    jwtSecret: e.PORTCULLIS_JWT_SECRET,
+    jwtTtlSeconds: e.PORTCULLIS_JWT_TTL_SECONDS,
+    internalToken: e.PORTCULLIS_INTERNAL_TOKEN,
+    publicUrl: (e.PORTCULLIS_PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+    bodyLimitBytes: e.PORTCULLIS_BODY_LIMIT_BYTES,
+    docs: e.PORTCULLIS_DOCS,
+    version,
+  });
+}
+
+const proxyShape = {
+  ...common,
+  PORT: port(4000),
+  HOST: z.string().default('0.0.0.0'),
+  PORTCULLIS_DATA_PLANE_KEY: key32,
+  PORTCULLIS_INTERNAL_TOKEN: secret(24),
+  PORTCULLIS_CONTROL_PLANE_URL: url.default('http://127.0.0.1:3100'),
+  PORTCULLIS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10_485_760),
+  PORTCULLIS_CACHE_TTL_MS: z.coerce.number().int().min(10).default(5_000),
+  PORTCULLIS_STALENESS_BOUND_MS: z.coerce.number().int().min(100).default(10_000),
+  PORTCULLIS_UPSTREAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(10).default(5_000),
+  PORTCULLIS_UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(10).default(60_000),
+  PORTCULLIS_SESSION_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+};
+
+export interface ProxyConfig {
+  port: number;
+  host: string;
+  logLevel: string;
+  redisUrl: string;
+  redisPrefix: string;
+  dataPlaneKey: string;
+  internalToken: string;
+  controlPlaneUrl: string;
+  bodyLimitBytes: number;
+  cacheTtlMs: number;
+  stalenessBoundMs: number;
+  upstreamConnectTimeoutMs: number;
+  upstreamIdleTimeoutMs: number;
+  sessionTokenTtlSeconds: number;
+  version: string;
+}
+
+export function loadProxyConfig(env: Env, version = '0.0.0'): Readonly<ProxyConfig> {
+  const e = parseEnv(proxyShape, env);
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.PORTCULLIS_REDIS_PREFIX,
+    dataPlaneKey: e.PORTCULLIS_DATA_PLANE_KEY,
+    internalToken: e.PORTCULLIS_INTERNAL_TOKEN,
+    controlPlaneUrl: e.PORTCULLIS_CONTROL_PLANE_URL.replace(/\/+$/, ''),
+    bodyLimitBytes: e.PORTCULLIS_BODY_LIMIT_BYTES,
+    cacheTtlMs: e.PORTCULLIS_CACHE_TTL_MS,
+    stalenessBoundMs: e.PORTCULLIS_STALENESS_BOUND_MS,
+    upstreamConnectTimeoutMs: e.PORTCULLIS_UPSTREAM_CONNECT_TIMEOUT_MS,
+    upstreamIdleTimeoutMs: e.PORTCULLIS_UPSTREAM_IDLE_TIMEOUT_MS,
+    sessionTokenTtlSeconds: e.PORTCULLIS_SESSION_TOKEN_TTL_SECONDS,
+    version,
+  });
+}
+
+const workerShape = {
+  ...common,
+  PORT: port(4100),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: url,
+};
+
+export interface WorkerConfig {
+  port: number;
+  host: string;
+  logLevel: string;
+  redisUrl: string;
+  redisPrefix: string;
+  databaseUrl: string;
+  version: string;
+}
+
+export function loadWorkerConfig(env: Env, version = '0.0.0'): Readonly<WorkerConfig> {
+  const e = parseEnv(workerShape, env);
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.PORTCULLIS_REDIS_PREFIX,
+    databaseUrl: e.DATABASE_URL,
+    version,
+  });
+}

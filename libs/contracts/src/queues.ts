@@ -1,0 +1,40 @@
+/** Queue names and job payloads shared by producers (proxy, control plane) and the worker. */
+
+export const QUEUES = {
+  stamps: 'stamps',
+} as const;
+
+export type AuthKind = 'user_jwt' | 'api_key_jwt' | 'api_key_user_id' | 'runtime_token' | 'admin';
+
+/** One proxied request, as the proxy saw it. Metadata and digests only: never bodies, headers or tokens. */
+export interface RequestStampEvent {
+  type: 'request';
+  requestId: string;
+  tenantId: string;
+  agentId: string;
+  userId: string | null;
+  authKind: AuthKind;
+  method: string;
+  path: string;
+  status: number;
+  bytesIn: number;
+  bytesOut: number;
+  startedAt: string;
+  durationMs: number;
+  upstreamMs: number | null;
+  upstream: string;
+}
+
+/** An admin action on an agent. `jobId` is unique per action so a replay adds nothing. */
+export interface AdminStampEvent {
+  type: 'admin';
+  requestId: string;
+  tenantId: string;
+  agentId: string;
+  action: 'created' | 'updated' | 'disabled' | 'enabled' | 'token_regenerated' | 'deleted' | 'credentials_changed';
+  actor: string;
+  at: string;
+  changes?: string[];
+}
+
+export type StampEvent = RequestStampEvent | AdminStampEvent;

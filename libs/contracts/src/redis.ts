@@ -1,0 +1,45 @@
+/**
+ * The Redis key layout: what the control plane writes and the data plane reads. Defined once here.
+ *
+ * Every key lives under one prefix (per deployment, per test run). No command touches keys of two
+ * agents or tenants at once, so the layout is valid on Redis Cluster. Everything secret in a value is
+ * sealed under the data-plane key (`sealWithKey`); nothing here is usable plaintext.
+ *
+ *   <p>:agent:<agentId>                           AgentSnapshot (JSON)
+ *   <p>:token:<sha256(token)>                     TokenIndexEntry (JSON) for art_ tokens and pk_ keys
+ *   <p>:cred:<tenantId>:<userId|*>:<serviceType>  CredentialSnapshot (JSON)
+ *   <p>:tenant:<tenantId>                         TenantSnapshot (JSON): status and trusted issuers
+ *   <p>:session-keys                              SessionKeysSnapshot (JSON)
+ *   <p>:invalidate                                pub/sub channel carrying Invalidation messages
+ */
+export const DEFAULT_REDIS_PREFIX = 'portcullis';
+
+/** Stand-in for "no user" in credential keys: the tenant-wide credential. */
+export const TENANT_WIDE = '*';
+
+export interface RedisKeys {
+  readonly prefix: string;
+  agent(agentId: string): string;
+  token(tokenHash: string): string;
+  credential(tenantId: string, userId: string | null, serviceType: string): string;
+  tenant(tenantId: string): string;
+  readonly sessionKeys: string;
+  readonly invalidationChannel: string;
+}
+
+export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
+  return {
+    prefix,
+    agent: (agentId) => `${prefix}:agent:${agentId}`,
+    token: (tokenHash) => `${prefix}:token:${tokenHash}`,
+    credential: (tenantId, userId, serviceType) => `${prefix}:cred:${tenantId}:${userId ?? TENANT_WIDE}:${serviceType}`,
+    tenant: (tenantId) => `${prefix}:tenant:${tenantId}`,
+    sessionKeys: `${prefix}:session-keys`,
+    invalidationChannel: `${prefix}:invalidate`,
+  };
+}
+
+/** The BullMQ prefix: one hash tag so every queue key lands in one Cluster slot. */
+export function queuePrefix(prefix: string = DEFAULT_REDIS_PREFIX): string {
+  return `{${prefix}}`;
+}

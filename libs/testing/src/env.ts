@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+
+/** What `npm test` (scripts/test.mjs) sets up for this run: its own database and Redis prefix. */
+export interface TestServices {
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+}
+
+export function testServices(): TestServices {
+  const databaseUrl = process.env.DATABASE_URL;
+  const redisUrl = process.env.REDIS_URL;
+  const redisPrefix = process.env.PORTCULLIS_REDIS_PREFIX;
+  if (!databaseUrl || !redisUrl || !redisPrefix) {
+    throw new Error('integration tests need DATABASE_URL, REDIS_URL and PORTCULLIS_REDIS_PREFIX: run them with `npm test`');
+  }
+  return { databaseUrl, redisUrl, redisPrefix };
+}
+
+export const randomKey = (): string => randomBytes(32).toString('hex');
+export const randomSlug = (stem = 't'): string => `${stem}-${randomBytes(5).toString('hex')}`;
+
+/** A complete control-plane environment on the test services, with fresh keys and tokens. */
+export function controlPlaneEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const s = testServices();
+  return {
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redisUrl,
+    PORTCULLIS_REDIS_PREFIX: s.redisPrefix,
+    PORTCULLIS_ROOT_TOKEN: `root-${randomBytes(24).toString('hex')}`,
+    PORTCULLIS_MASTER_KEY: randomKey(),
+    PORTCULLIS_DATA_PLANE_KEY: randomKey(),
+    PORTCULLIS_JWT_SECRET: randomBytes(32).toString('hex'),
+    PORTCULLIS_INTERNAL_TOKEN: `int-${randomBytes(24).toString('hex')}`,
+    LOG_LEVEL: 'info',
+    ...overrides,
+  };
+}

@@ -1,0 +1,4 @@
+export * from './env.js';
+export * from './http.js';
+export * from './processes.js';
+export * from './net.js';

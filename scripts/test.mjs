@@ -1,0 +1,69 @@
+// `npm test`: every test, in a database and Redis prefix of this run's own.
+//   lint (no warnings) → migrate a fresh database → vitest (unit, integration, e2e) → clean up.
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { ROOT, createDatabase, dropDatabase, ensureServices, log, migrate } from './lib/services.mjs';
+
+function run(cmd, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: 'inherit', env });
+    const forward = (sig) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+const bin = (name) => `${ROOT}/node_modules/.bin/${name}`;
+const args = process.argv.slice(2);
+let code = 0;
+
+if (!args.length && process.env.PORTCULLIS_SKIP_LINT !== '1') {
+  log('lint');
+  code = await run(bin('eslint'), ['--max-warnings', '0', '.'], process.env);
+  if (code !== 0) process.exit(code);
+}
+
+const services = await ensureServices();
+log(`postgres: ${services.sources.postgres}; redis: ${services.sources.redis}`);
+const runId = randomBytes(4).toString('hex');
+const dbName = `portcullis_test_${runId}`;
+const prefix = `pt-${runId}`;
+try {
+  const databaseUrl = await createDatabase(services.databaseAdminUrl, dbName);
+  migrate(databaseUrl);
+  log(`database ${dbName}, redis prefix ${prefix}`);
+  code = await run(bin('vitest'), ['run', ...args], {
+    ...process.env,
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    PORTCULLIS_TEST_ADMIN_DATABASE_URL: services.databaseAdminUrl,
+    REDIS_URL: services.redisUrl,
+    PORTCULLIS_REDIS_PREFIX: prefix,
+  });
+} finally {
+  await dropDatabase(services.databaseAdminUrl, dbName).catch((e) => log(`could not drop ${dbName}: ${e.message}`));
+  const redis = new Redis(services.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for (const pattern of [`${prefix}*`, `{${prefix}}*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
+  } catch (e) {
+    log(`could not clean redis prefix ${prefix}: ${e.message}`);
+  } finally {
+    redis.disconnect();
+  }
+  await services.stop();
+}
+process.exit(code);
