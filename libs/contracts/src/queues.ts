@@ -22,7 +22,11 @@ export interface RequestStampEvent {
   startedAt: string;
   durationMs: number;
   upstreamMs: number | null;
+  /** Origin of the upstream that served the request (scheme://host:port), never a URL with secrets. */
   upstream: string;
+  /** Hex SHA-256 of the request and response bodies, computed while streaming; null when empty. */
+  requestDigest: string | null;
+  responseDigest: string | null;
 }
 
 /** An admin action on an agent. `jobId` is unique per action so a replay adds nothing. */
