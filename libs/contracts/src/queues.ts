@@ -41,4 +41,20 @@ export interface AdminStampEvent {
   changes?: string[];
 }
 
-export type StampEvent = RequestStampEvent | AdminStampEvent;
+/** A vault action by an AppRole bound to an agent. Paths and capabilities only, never values. */
+export interface VaultStampEvent {
+  type: 'vault';
+  requestId: string;
+  tenantId: string;
+  agentId: string;
+  approleId: string;
+  action: string;
+  path: string | null;
+  at: string;
+}
+
+/**
+ * Everything that lands on an agent's chain. The worker treats events generically: it hashes the
+ * canonical JSON of whatever event it is given, so a new event type needs no worker change.
+ */
+export type StampEvent = RequestStampEvent | AdminStampEvent | VaultStampEvent;
