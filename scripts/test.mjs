@@ -45,6 +45,12 @@ try {
     PORTCULLIS_TEST_ADMIN_DATABASE_URL: services.databaseAdminUrl,
     REDIS_URL: services.redisUrl,
     PORTCULLIS_REDIS_PREFIX: prefix,
+    // One set of keys for the run, shared by every process the tests start (like a deployment's pods).
+    PORTCULLIS_ROOT_TOKEN: `root-${randomBytes(24).toString('hex')}`,
+    PORTCULLIS_MASTER_KEY: randomBytes(32).toString('hex'),
+    PORTCULLIS_DATA_PLANE_KEY: randomBytes(32).toString('hex'),
+    PORTCULLIS_JWT_SECRET: randomBytes(32).toString('hex'),
+    PORTCULLIS_INTERNAL_TOKEN: `int-${randomBytes(24).toString('hex')}`,
   });
 } finally {
   await dropDatabase(services.databaseAdminUrl, dbName).catch((e) => log(`could not drop ${dbName}: ${e.message}`));

@@ -14,8 +14,8 @@ describe('agents', () => {
     redis = new Redis(testServices().redisUrl);
   });
   afterAll(async () => {
-    redis.disconnect();
-    await h.close();
+    redis?.disconnect();
+    await h?.close();
   });
 
   const agentBody = { name: 'support-bot', upstreamUrl: 'http://127.0.0.1:9', requiredCredentials: [{ serviceType: 'github' }] };

@@ -20,18 +20,23 @@ export function testServices(): TestServices {
 export const randomKey = (): string => randomBytes(32).toString('hex');
 export const randomSlug = (stem = 't'): string => `${stem}-${randomBytes(5).toString('hex')}`;
 
-/** A complete control-plane environment on the test services, with fresh keys and tokens. */
+/**
+ * A complete control-plane environment on the test services. Keys and tokens are the run's own
+ * (scripts/test.mjs makes them once per run), so every control plane and proxy a test starts shares
+ * them, as a real deployment's pods do: the database holds values sealed under that master key.
+ */
 export function controlPlaneEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const s = testServices();
+  const runKey = (name: string, make: () => string): string => (process.env[name] ??= make());
   return {
     DATABASE_URL: s.databaseUrl,
     REDIS_URL: s.redisUrl,
     PORTCULLIS_REDIS_PREFIX: s.redisPrefix,
-    PORTCULLIS_ROOT_TOKEN: `root-${randomBytes(24).toString('hex')}`,
-    PORTCULLIS_MASTER_KEY: randomKey(),
-    PORTCULLIS_DATA_PLANE_KEY: randomKey(),
-    PORTCULLIS_JWT_SECRET: randomBytes(32).toString('hex'),
-    PORTCULLIS_INTERNAL_TOKEN: `int-${randomBytes(24).toString('hex')}`,
+    PORTCULLIS_ROOT_TOKEN: runKey('PORTCULLIS_ROOT_TOKEN', () => `root-${randomBytes(24).toString('hex')}`),
+    PORTCULLIS_MASTER_KEY: runKey('PORTCULLIS_MASTER_KEY', randomKey),
+    PORTCULLIS_DATA_PLANE_KEY: runKey('PORTCULLIS_DATA_PLANE_KEY', randomKey),
+    PORTCULLIS_JWT_SECRET: runKey('PORTCULLIS_JWT_SECRET', () => randomBytes(32).toString('hex')),
+    PORTCULLIS_INTERNAL_TOKEN: runKey('PORTCULLIS_INTERNAL_TOKEN', () => `int-${randomBytes(24).toString('hex')}`),
     LOG_LEVEL: 'info',
     ...overrides,
   };

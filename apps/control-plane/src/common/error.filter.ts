@@ -51,6 +51,7 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      if (status === 413) return [413, { error: 'request body too large', request_id: requestId }];
       const message = status >= 500 ? 'internal error' : messageOf(exception.getResponse(), exception.message);
       return [status, { error: message, request_id: requestId }];
     }
