@@ -156,9 +156,13 @@ export async function dropDatabase(adminUrl, name) {
 
 /** Applies prisma/migrations to the database (offline; see scripts/prisma.mjs). */
 export function migrate(databaseUrl) {
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts/prisma.mjs'), 'migrate', 'deploy'], {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/prisma.mjs'), 'migrate', 'deploy'], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    encoding: 'utf8',
     env: { ...process.env, DATABASE_URL: databaseUrl },
   });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout + r.stderr);
+    throw new Error(`migrations failed (exit ${r.status})`);
+  }
 }
