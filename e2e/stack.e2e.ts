@@ -31,10 +31,20 @@ describe('npm start (scripts/dev.mjs)', () => {
 
   beforeAll(async () => {
     const env = controlPlaneEnv();
-    const ports = { CONTROL_PLANE_PORT: await freePort(), PROXY_PORT: await freePort(), WORKER_PORT: await freePort(), DEMO_UPSTREAM_PORT: await freePort() };
+    const ports = {
+      CONTROL_PLANE_PORT: await freePort(),
+      PROXY_PORT: await freePort(),
+      WORKER_PORT: await freePort(),
+      DEMO_UPSTREAM_PORT: await freePort(),
+    };
     child = spawn(process.execPath, [path.join(REPO_ROOT, 'scripts/dev.mjs')], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), PORTCULLIS_STATE_DIR: state },
+      env: {
+        ...process.env,
+        ...env,
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        PORTCULLIS_STATE_DIR: state,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -88,7 +98,10 @@ describe('npm start (scripts/dev.mjs)', () => {
     }
     const logsDir = path.join(state, 'logs');
     expect(existsSync(logsDir)).toBe(true);
-    const logs = readdirSync(logsDir).map((f) => readFileSync(path.join(logsDir, f), 'utf8')).join('\n') + output;
+    const logs =
+      readdirSync(logsDir)
+        .map((f) => readFileSync(path.join(logsDir, f), 'utf8'))
+        .join('\n') + output;
     expect(logs).toContain('control plane listening');
     for (const secret of [dev.adminApiKey, dev.agentToken, dev.rootToken]) expect(logs).not.toContain(secret);
   });

@@ -68,7 +68,15 @@ function startDemoUpstream(port) {
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ agent: 'demo', method: req.method, path: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.end(
+          JSON.stringify({
+            agent: 'demo',
+            method: req.method,
+            path: req.url,
+            headers: req.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       });
     });
     server.once('error', reject);
@@ -126,7 +134,8 @@ async function demo(cp, secrets, upstreamUrl) {
   if (saved?.tenantId && saved?.agentId && saved?.adminApiKey) {
     const agent = await api('GET', `${cp}/api/v1/admin/agents/${saved.agentId}`, saved.adminApiKey);
     if (agent.status === 200) {
-      if (agent.body.upstreamUrl !== upstreamUrl) await api('PATCH', `${cp}/api/v1/admin/agents/${saved.agentId}`, saved.adminApiKey, { upstreamUrl });
+      if (agent.body.upstreamUrl !== upstreamUrl)
+        await api('PATCH', `${cp}/api/v1/admin/agents/${saved.agentId}`, saved.adminApiKey, { upstreamUrl });
       return { tenantId: saved.tenantId, adminApiKey: saved.adminApiKey, agentId: saved.agentId, agentToken: saved.agentToken };
     }
   }
@@ -149,7 +158,10 @@ async function demo(cp, secrets, upstreamUrl) {
 
 try {
   for (const [name, port] of Object.entries(PORTS)) {
-    if (await portOpen(port)) throw new Error(`port ${port} (${name}) is already in use: stop what uses it, or set ${name === 'controlPlane' ? 'CONTROL_PLANE_PORT' : name === 'proxy' ? 'PROXY_PORT' : name === 'worker' ? 'WORKER_PORT' : 'DEMO_UPSTREAM_PORT'}`);
+    if (await portOpen(port))
+      throw new Error(
+        `port ${port} (${name}) is already in use: stop what uses it, or set ${name === 'controlPlane' ? 'CONTROL_PLANE_PORT' : name === 'proxy' ? 'PROXY_PORT' : name === 'worker' ? 'WORKER_PORT' : 'DEMO_UPSTREAM_PORT'}`,
+      );
   }
   services = await ensureServices();
   const databaseUrl = process.env.DATABASE_URL ?? (await createDatabase(services.databaseAdminUrl, 'portcullis_dev'));

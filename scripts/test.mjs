@@ -21,12 +21,11 @@ function run(cmd, args, env) {
 
 const bin = (name) => `${ROOT}/node_modules/.bin/${name}`;
 const args = process.argv.slice(2);
-let code = 0;
 
 if (!args.length && process.env.PORTCULLIS_SKIP_LINT !== '1') {
   log('lint');
-  code = await run(bin('eslint'), ['--max-warnings', '0', '.'], process.env);
-  if (code !== 0) process.exit(code);
+  const lint = await run(bin('eslint'), ['--max-warnings', '0', '.'], process.env);
+  if (lint !== 0) process.exit(lint);
 }
 
 const services = await ensureServices();
@@ -34,6 +33,7 @@ log(`postgres: ${services.sources.postgres}; redis: ${services.sources.redis}`);
 const runId = randomBytes(4).toString('hex');
 const dbName = `portcullis_test_${runId}`;
 const prefix = `pt-${runId}`;
+let code;
 try {
   const databaseUrl = await createDatabase(services.databaseAdminUrl, dbName);
   migrate(databaseUrl);

@@ -49,7 +49,10 @@ describe('control plane admin API', () => {
     });
 
     it('creates a tenant with a pk_ admin key shown once and stored as a hash', async () => {
-      const res = await http('POST', `${h.url}/api/v1/platform/tenants`, { token: h.rootToken, body: { name: 'Acme', slug: `acme-${Date.now()}` } });
+      const res = await http('POST', `${h.url}/api/v1/platform/tenants`, {
+        token: h.rootToken,
+        body: { name: 'Acme', slug: `acme-${Date.now()}` },
+      });
       expect(res.status).toBe(201);
       const key = remember(res.body.adminApiKey as string);
       expect(key).toMatch(/^pk_/);
@@ -67,12 +70,19 @@ describe('control plane admin API', () => {
       const dup = await http('POST', `${h.url}/api/v1/platform/tenants`, { token: h.rootToken, body: { name: 'x', slug: t.slug } });
       expect(dup.status).toBe(409);
       const before = Number((await db.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n);
-      for (const body of [{ name: 'x', slug: 'Bad Slug' }, { name: 'x' }, { name: 5, slug: 'ok-slug' }, { name: 'x', slug: 'ok-slug-2', extra: true }]) {
+      for (const body of [
+        { name: 'x', slug: 'Bad Slug' },
+        { name: 'x' },
+        { name: 5, slug: 'ok-slug' },
+        { name: 'x', slug: 'ok-slug-2', extra: true },
+      ]) {
         const res = await http('POST', `${h.url}/api/v1/platform/tenants`, { token: h.rootToken, body });
         expect(res.status, JSON.stringify(body)).toBe(400);
       }
       expect(Number((await db.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n)).toBe(before);
-      expect((await http('GET', `${h.url}/api/v1/platform/tenants/00000000-0000-4000-8000-000000000000`, { token: h.rootToken })).status).toBe(404);
+      expect(
+        (await http('GET', `${h.url}/api/v1/platform/tenants/00000000-0000-4000-8000-000000000000`, { token: h.rootToken })).status,
+      ).toBe(404);
     });
   });
 
@@ -133,7 +143,10 @@ describe('control plane admin API', () => {
     it('hashes passwords, logs in with a JWT that carries the role, and forgets deleted users', async () => {
       const t = await tenant();
       const password = remember('correct-horse-battery-staple');
-      const u = await http('POST', `${h.url}/api/v1/admin/users`, { token: t.adminKey, body: { email: 'Ann@Example.com', password, role: 'creator' } });
+      const u = await http('POST', `${h.url}/api/v1/admin/users`, {
+        token: t.adminKey,
+        body: { email: 'Ann@Example.com', password, role: 'creator' },
+      });
       expect(u.status).toBe(201);
       expect(u.body).toMatchObject({ email: 'ann@example.com', role: 'creator' });
       expect(u.text).not.toContain(password);
@@ -141,8 +154,17 @@ describe('control plane admin API', () => {
       expect(row.rows[0].password_hash).toMatch(/^scrypt\$/);
       expect(row.rows[0].password_hash).not.toContain(password);
 
-      expect((await http('POST', `${h.url}/api/v1/auth/login`, { body: { tenant: t.slug, email: 'ann@example.com', password: 'wrong-password' } })).status).toBe(401);
-      expect((await http('POST', `${h.url}/api/v1/auth/login`, { body: { tenant: 'no-such-tenant', email: 'ann@example.com', password } })).status).toBe(401);
+      expect(
+        (
+          await http('POST', `${h.url}/api/v1/auth/login`, {
+            body: { tenant: t.slug, email: 'ann@example.com', password: 'wrong-password' },
+          })
+        ).status,
+      ).toBe(401);
+      expect(
+        (await http('POST', `${h.url}/api/v1/auth/login`, { body: { tenant: 'no-such-tenant', email: 'ann@example.com', password } }))
+          .status,
+      ).toBe(401);
       const login = await http('POST', `${h.url}/api/v1/auth/login`, { body: { tenant: t.slug, email: 'ann@example.com', password } });
       expect(login.status).toBe(200);
       const jwt = remember(login.body.accessToken as string);
@@ -162,9 +184,18 @@ describe('control plane admin API', () => {
       const b = await tenant();
       const agent = await http('POST', `${h.url}/api/v1/admin/agents`, { token: a.adminKey, body: agentBody });
       remember(agent.body.runtimeToken as string);
-      const cred = await http('POST', `${h.url}/api/v1/admin/credentials`, { token: a.adminKey, body: { serviceType: 'github', value: remember('ghp_isolation') } });
-      const issuer = await http('POST', `${h.url}/api/v1/admin/issuers`, { token: a.adminKey, body: { issuer: 'https://idp.a', jwksUri: 'https://idp.a/jwks', audience: 'a' } });
-      const user = await http('POST', `${h.url}/api/v1/admin/users`, { token: a.adminKey, body: { email: 'x@a.io', password: 'a-long-password', role: 'member' } });
+      const cred = await http('POST', `${h.url}/api/v1/admin/credentials`, {
+        token: a.adminKey,
+        body: { serviceType: 'github', value: remember('ghp_isolation') },
+      });
+      const issuer = await http('POST', `${h.url}/api/v1/admin/issuers`, {
+        token: a.adminKey,
+        body: { issuer: 'https://idp.a', jwksUri: 'https://idp.a/jwks', audience: 'a' },
+      });
+      const user = await http('POST', `${h.url}/api/v1/admin/users`, {
+        token: a.adminKey,
+        body: { email: 'x@a.io', password: 'a-long-password', role: 'member' },
+      });
       const key = await http('POST', `${h.url}/api/v1/admin/api-keys`, { token: a.adminKey, body: { name: 'k', role: 'member' } });
       remember(key.body.key as string);
       const probes: [string, string, unknown?][] = [
@@ -202,8 +233,14 @@ describe('control plane admin API', () => {
       const t = await tenant();
       const agent = await http('POST', `${h.url}/api/v1/admin/agents`, { token: t.adminKey, body: agentBody });
       remember(agent.body.runtimeToken as string);
-      const issuer = await http('POST', `${h.url}/api/v1/admin/issuers`, { token: t.adminKey, body: { issuer: 'https://i', jwksUri: 'https://i/jwks', audience: 'a' } });
-      const user = await http('POST', `${h.url}/api/v1/admin/users`, { token: t.adminKey, body: { email: 'y@a.io', password: 'a-long-password', role: 'member' } });
+      const issuer = await http('POST', `${h.url}/api/v1/admin/issuers`, {
+        token: t.adminKey,
+        body: { issuer: 'https://i', jwksUri: 'https://i/jwks', audience: 'a' },
+      });
+      const user = await http('POST', `${h.url}/api/v1/admin/users`, {
+        token: t.adminKey,
+        body: { email: 'y@a.io', password: 'a-long-password', role: 'member' },
+      });
       const cases: [string, string, unknown, string][] = [
         ['POST', '/api/v1/admin/agents', { ...agentBody, color: 'red' }, 'property color should not exist'],
         ['POST', '/api/v1/admin/agents', { ...agentBody, upstreamUrl: 'ftp://x' }, 'upstreamUrl'],
@@ -242,7 +279,10 @@ describe('control plane admin API', () => {
       }
       const malformed = await http('POST', `${h.url}/api/v1/admin/agents`, { token: t.adminKey, rawBody: '{"name": ' });
       expect(malformed.status).toBe(400);
-      const huge = await http('POST', `${h.url}/api/v1/admin/agents`, { token: t.adminKey, body: { ...agentBody, description: 'x'.repeat(2_000_000) } });
+      const huge = await http('POST', `${h.url}/api/v1/admin/agents`, {
+        token: t.adminKey,
+        body: { ...agentBody, description: 'x'.repeat(2_000_000) },
+      });
       expect(huge.status).toBe(413);
       expect(huge.body).toEqual({ error: 'request body too large', request_id: expect.any(String) });
       expect((await http('GET', `${h.url}/api/v1/admin/agents/not-a-uuid`, { token: t.adminKey })).status).toBe(404);
@@ -261,7 +301,9 @@ describe('control plane admin API', () => {
         remember(r.body.runtimeToken as string);
         ids.push(r.body.agent.id as string);
       }
-      expect((await http('POST', `${h.url}/api/v1/admin/agents`, { token: t.adminKey, body: { ...agentBody, name: 'a1' } })).status).toBe(409);
+      expect((await http('POST', `${h.url}/api/v1/admin/agents`, { token: t.adminKey, body: { ...agentBody, name: 'a1' } })).status).toBe(
+        409,
+      );
       const p1 = await http('GET', `${h.url}/api/v1/admin/agents?limit=2`, { token: t.adminKey });
       expect(p1.body.items.map((a: { name: string }) => a.name)).toEqual(['a3', 'a2']);
       const p2 = await http('GET', `${h.url}/api/v1/admin/agents?limit=2&cursor=${p1.body.nextCursor}`, { token: t.adminKey });
@@ -272,14 +314,22 @@ describe('control plane admin API', () => {
         token: t.adminKey,
         body: { description: 'helps', upstreamSecret: secret, rateLimit: { requests: 10, windowSeconds: 60 } },
       });
-      expect(patched.body).toMatchObject({ description: 'helps', hasUpstreamSecret: true, rateLimit: { requests: 10, windowSeconds: 60 }, version: 2 });
+      expect(patched.body).toMatchObject({
+        description: 'helps',
+        hasUpstreamSecret: true,
+        rateLimit: { requests: 10, windowSeconds: 60 },
+        version: 2,
+      });
       const snap = (await redis.get(keys.agent(ids[0]!)))!;
       expect(JSON.parse(snap)).toMatchObject({ version: 2, rateLimit: { requests: 10, windowSeconds: 60 } });
       expect(snap).not.toContain(secret);
       const row = await db.query('SELECT sealed_upstream_secret FROM agents WHERE id = $1', [ids[0]]);
       expect(row.rows[0].sealed_upstream_secret).toMatch(/^e1\./);
       expect(row.rows[0].sealed_upstream_secret).not.toContain(secret);
-      const cleared = await http('PATCH', `${h.url}/api/v1/admin/agents/${ids[0]}`, { token: t.adminKey, body: { upstreamSecret: null, rateLimit: null } });
+      const cleared = await http('PATCH', `${h.url}/api/v1/admin/agents/${ids[0]}`, {
+        token: t.adminKey,
+        body: { upstreamSecret: null, rateLimit: null },
+      });
       expect(cleared.body).toMatchObject({ hasUpstreamSecret: false, rateLimit: null, version: 3 });
 
       expect((await http('DELETE', `${h.url}/api/v1/admin/agents/${ids[1]}`, { token: t.adminKey })).status).toBe(204);
@@ -298,10 +348,16 @@ describe('control plane admin API', () => {
       expect(c.status).toBe(201);
       expect(c.body).toMatchObject({ serviceType: 'github', userId: null });
       expect(c.text).not.toContain(value);
-      const replaced = await http('POST', `${h.url}/api/v1/admin/credentials`, { token: t.adminKey, body: { serviceType: 'github', value: remember('ghp_rotated_value') } });
+      const replaced = await http('POST', `${h.url}/api/v1/admin/credentials`, {
+        token: t.adminKey,
+        body: { serviceType: 'github', value: remember('ghp_rotated_value') },
+      });
       expect(replaced.status).toBe(200);
       expect(replaced.body.id).toBe(c.body.id);
-      const mine = await http('POST', `${h.url}/api/v1/admin/credentials`, { token: t.adminKey, body: { serviceType: 'github', value: remember('ghp_user_value'), userId: 'user-42' } });
+      const mine = await http('POST', `${h.url}/api/v1/admin/credentials`, {
+        token: t.adminKey,
+        body: { serviceType: 'github', value: remember('ghp_user_value'), userId: 'user-42' },
+      });
       expect(mine.status).toBe(201);
       const list = await http('GET', `${h.url}/api/v1/admin/credentials`, { token: t.adminKey });
       expect(list.body.items).toHaveLength(2);
@@ -346,7 +402,9 @@ describe('control plane admin API', () => {
       expect((await http('GET', `${h.url}/readyz`)).body).toEqual({ status: 'ready', checks: { postgres: 'ok', redis: 'ok' } });
       expect((await http('GET', `${h.url}/metrics`)).text).toContain('portcullis_cp_http_requests_total');
       const doc = await http('GET', `${h.url}/docs/openapi.json`);
-      expect(Object.keys(doc.body.paths as object)).toEqual(expect.arrayContaining(['/api/v1/admin/agents', '/api/v1/admin/agents/{id}/disable']));
+      expect(Object.keys(doc.body.paths as object)).toEqual(
+        expect.arrayContaining(['/api/v1/admin/agents', '/api/v1/admin/agents/{id}/disable']),
+      );
       const res = await http('GET', `${h.url}/healthz`, { headers: { 'x-request-id': 'trace-12345678' } });
       expect(res.headers.get('x-request-id')).toBe('trace-12345678');
     });

@@ -11,7 +11,16 @@ describe('prisma/migrations', () => {
     // exit code 2 means they differ. Needs only a Postgres server that may create databases.
     const result = await promisify(execFile)(
       process.execPath,
-      ['scripts/prisma.mjs', 'migrate', 'diff', '--from-migrations', 'prisma/migrations', '--to-schema-datamodel', 'prisma/schema.prisma', '--exit-code'],
+      [
+        'scripts/prisma.mjs',
+        'migrate',
+        'diff',
+        '--from-migrations',
+        'prisma/migrations',
+        '--to-schema-datamodel',
+        'prisma/schema.prisma',
+        '--exit-code',
+      ],
       { cwd: root, env: { ...process.env, DATABASE_URL: process.env.PORTCULLIS_TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL } },
     ).then(
       (r) => ({ code: 0, out: r.stdout + r.stderr }),

@@ -18,7 +18,7 @@ interface BodyParserError {
 function messageOf(response: unknown, fallback: string): string {
   if (typeof response === 'string') return response;
   if (response && typeof response === 'object' && 'message' in response) {
-    const m = (response as { message: unknown }).message;
+    const m = response.message;
     if (Array.isArray(m)) return m.map(String).join('; ');
     if (typeof m === 'string') return m;
   }

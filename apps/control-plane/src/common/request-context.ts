@@ -6,7 +6,6 @@ import type { Metrics } from './metrics.js';
 
 const SAFE_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
-
 /** Gives every request an id (the caller's X-Request-Id when sane), echoes it, and logs the outcome. */
 export function requestContext(logger: Logger, metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction): void => {

@@ -7,7 +7,6 @@ import { CONFIG, type Config } from '../common/config.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { CIPHER, DATA_PLANE_KEY, KEYS, PRISMA, REDIS } from './tokens.js';
 
-
 /** Connections and keys every feature shares: Postgres, Redis, the envelope cipher, the key layout. */
 @Global()
 @Module({

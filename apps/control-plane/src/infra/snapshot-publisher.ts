@@ -178,10 +178,13 @@ export class SnapshotPublisher implements OnModuleDestroy {
       await this.publishTenant(t.id);
       counts.tenants++;
     }
-    await this.eachBatch((cursor) => this.prisma.agent.findMany({ take: BATCH, ...cursor, orderBy: { id: 'asc' } }), async (a) => {
-      await this.publishAgent(a);
-      counts.agents++;
-    });
+    await this.eachBatch(
+      (cursor) => this.prisma.agent.findMany({ take: BATCH, ...cursor, orderBy: { id: 'asc' } }),
+      async (a) => {
+        await this.publishAgent(a);
+        counts.agents++;
+      },
+    );
     await this.eachBatch(
       (cursor) => this.prisma.apiKey.findMany({ where: { revokedAt: null }, take: BATCH, ...cursor, orderBy: { id: 'asc' } }),
       async (k) => {
@@ -189,10 +192,13 @@ export class SnapshotPublisher implements OnModuleDestroy {
         counts.apiKeys++;
       },
     );
-    await this.eachBatch((cursor) => this.prisma.credential.findMany({ take: BATCH, ...cursor, orderBy: { id: 'asc' } }), async (c) => {
-      await this.publishCredential(c);
-      counts.credentials++;
-    });
+    await this.eachBatch(
+      (cursor) => this.prisma.credential.findMany({ take: BATCH, ...cursor, orderBy: { id: 'asc' } }),
+      async (c) => {
+        await this.publishCredential(c);
+        counts.credentials++;
+      },
+    );
     await this.notify({ kind: 'all' });
     return counts;
   }
