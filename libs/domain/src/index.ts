@@ -5,3 +5,4 @@ export * from './roles.js';
 export * from './names.js';
 export * from './password.js';
 export * from './ssrf.js';
+export * from './patterns.js';

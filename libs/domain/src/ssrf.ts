@@ -83,7 +83,13 @@ function ipv6Groups(address: string): number[] {
     if (a.endsWith(':0')) a = a.slice(0, -2);
   }
   const [head, rest] = a.includes('::') ? (a.split('::') as [string, string]) : [a, undefined];
-  const parse = (s: string): number[] => (s ? s.split(':').filter((x) => x !== '').map((g) => parseInt(g, 16)) : []);
+  const parse = (s: string): number[] =>
+    s
+      ? s
+          .split(':')
+          .filter((x) => x !== '')
+          .map((g) => parseInt(g, 16))
+      : [];
   const left = parse(head);
   const right = rest === undefined ? [] : parse(rest);
   const fill = 8 - tail.length - left.length - right.length;
@@ -122,7 +128,9 @@ function classifyV6(address: string): AddressVerdict {
 
 function judgeEmbedded(address: string, inner: string, kind: string): AddressVerdict {
   const v = classifyV4(inner);
-  return v.allowed ? { allowed: true, address, family: 6 } : { allowed: false, address, reason: `${kind} form of a ${v.reason} (${inner})` };
+  return v.allowed
+    ? { allowed: true, address, family: 6 }
+    : { allowed: false, address, reason: `${kind} form of a ${v.reason} (${inner})` };
 }
 
 /** Judges one resolved address. Anything that is not an IP address is refused. */
