@@ -6,3 +6,4 @@ export * from './names.js';
 export * from './password.js';
 export * from './ssrf.js';
 export * from './patterns.js';
+export * from './ssh-cert.js';
