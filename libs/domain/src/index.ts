@@ -7,3 +7,4 @@ export * from './password.js';
 export * from './ssrf.js';
 export * from './patterns.js';
 export * from './ssh-cert.js';
+export * from './scrub-stream.js';
