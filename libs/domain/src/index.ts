@@ -8,3 +8,4 @@ export * from './ssrf.js';
 export * from './patterns.js';
 export * from './ssh-cert.js';
 export * from './scrub-stream.js';
+export * from './llm.js';
