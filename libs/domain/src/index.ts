@@ -9,3 +9,4 @@ export * from './patterns.js';
 export * from './ssh-cert.js';
 export * from './scrub-stream.js';
 export * from './llm.js';
+export * from './budgets.js';
