@@ -10,3 +10,5 @@ export * from './ssh-cert.js';
 export * from './scrub-stream.js';
 export * from './llm.js';
 export * from './budgets.js';
+export * from './injection.js';
+export * from './secret-path-syntax.js';
