@@ -95,14 +95,11 @@ export class AppModule implements OnApplicationBootstrap {
    * comes back (a restarted Redis is empty), so the data plane heals without anyone's help.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const counts = await this.publisher.republishAll();
-    this.logger.info(counts, 'republished data-plane snapshots');
-    let first = true;
+    if (this.redis.status === 'ready') {
+      const counts = await this.publisher.republishAll();
+      this.logger.info(counts, 'republished data-plane snapshots');
+    }
     this.redis.on('ready', () => {
-      if (first) {
-        first = false;
-        return;
-      }
       this.publisher.republishAll().then(
         (c) => this.logger.info(c, 'republished after Redis reconnect'),
         (err: Error) => this.logger.error({ err: err.message }, 'republish after Redis reconnect failed'),
