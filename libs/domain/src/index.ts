@@ -4,3 +4,6 @@ export * from './errors.js';
 export * from './roles.js';
 export * from './names.js';
 export * from './password.js';
+export * from './policy.js';
+export * from './scrub.js';
+export * from './secret-path.js';
