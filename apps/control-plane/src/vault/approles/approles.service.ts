@@ -49,7 +49,7 @@ export class AppRolesService {
 
   async list(tenantId: string, page: PageQueryDto): Promise<Page<AppRoleResponseDto>> {
     const { rows, limit } = await this.approles.list(tenantId, page);
-    return pageOf(rows, limit, AppRoleResponseDto.from);
+    return pageOf(rows, limit, (r) => AppRoleResponseDto.from(r));
   }
 
   async get(tenantId: string, id: string): Promise<AppRoleResponseDto> {

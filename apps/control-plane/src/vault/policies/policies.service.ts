@@ -29,7 +29,7 @@ export class PoliciesService {
 
   async list(tenantId: string, page: PageQueryDto): Promise<Page<PolicyResponseDto>> {
     const { rows, limit } = await this.policies.list(tenantId, page);
-    return pageOf(rows, limit, PolicyResponseDto.from);
+    return pageOf(rows, limit, (r) => PolicyResponseDto.from(r));
   }
 
   async get(tenantId: string, id: string): Promise<PolicyResponseDto> {
