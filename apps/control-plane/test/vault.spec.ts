@@ -5,7 +5,9 @@
  * every capability against every endpoint, isolation, links, suspension, kill switch, IP allowlist,
  * leases, scrub, stamps, and no secret in any log line.
  */
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
+import { SignJWT } from 'jose';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '@portcullis/db';
@@ -473,6 +475,40 @@ describe('vault', () => {
     expect(unknownPolicy.body.error).toContain('ghost');
     expect((await api('POST', '/api/v1/admin/policies', t.adminKey, { name: 'bad', rules: [{ path: 'a', capabilities: ['fly'] }] })).status).toBe(400);
     expect((await api('POST', '/api/v1/admin/policies', t.adminKey, { name: 'bad', rules: [{ path: '../a', capabilities: ['read'] }] })).status).toBe(400);
+  });
+
+  it('admin user JWTs act on /v1 with every capability; other roles and crossed audiences are refused; expiry → 401', async () => {
+    const t = await h.createTenant();
+    const password = keep('a-long-user-password-1');
+    for (const role of ['admin', 'member'] as const) {
+      const u = await api('POST', '/api/v1/admin/users', t.adminKey, { email: `${role}@example.com`, password, role });
+      expect(u.status, u.text).toBe(201);
+    }
+    const jwtOf = async (role: string) => {
+      const r = await api('POST', '/api/v1/auth/login', undefined, { tenant: t.slug, email: `${role}@example.com`, password });
+      expect(r.status, r.text).toBe(200);
+      return keep(r.body.accessToken as string);
+    };
+    const adminJwt = await jwtOf('admin');
+    expect((await api('GET', '/v1/auth/whoami', adminJwt)).body).toMatchObject({ identity: 'user:admin@example.com', source: 'user', policies: ['tenant-admin'] });
+    await putSecret(adminJwt, 'from/user', keep('written-by-an-admin-user'));
+    const member = await api('GET', '/v1/secrets', await jwtOf('member'));
+    expect(member.status).toBe(403);
+
+    const { token } = await agentWith([{ path: '**', capabilities: ['admin'] }]);
+    expect((await api('GET', '/api/v1/admin/agents', token)).status).toBe(401);
+
+    const expired = await new SignJWT({ tid: t.tenantId, typ: 'approle' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(randomUUID())
+      .setAudience('portcullis:vault')
+      .setIssuer('portcullis')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 120)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(h.env.PORTCULLIS_JWT_SECRET));
+    const r = await api('POST', '/v1/auth/refresh', expired);
+    expect(r.status).toBe(401);
+    expect(r.body.error).toContain('token expired: log in again with POST /v1/auth/approle/login');
   });
 
   it('no secret value, secret_id, token or link token in any log line', () => {
