@@ -133,6 +133,8 @@ describe('vault', () => {
     });
     const value = await api('GET', '/v1/secrets/api-keys/openai/value', token);
     expect(value.body).toEqual({ path: 'api-keys/openai', value: openai, version: 1 });
+    expect(value.headers.get('etag')).toBeNull();
+    expect(value.headers.get('cache-control')).toBe('no-store');
     const bare = await api('GET', '/v1/secrets/api-keys/openai/value', token, undefined, { accept: 'text/plain' });
     expect(bare.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(bare.text).toBe(openai);

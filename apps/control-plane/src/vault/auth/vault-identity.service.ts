@@ -22,6 +22,8 @@ import { PoliciesRepository, rulesOf } from '../policies/policies.repository.js'
 import { TENANT_ADMIN_POLICY, TENANT_ADMIN_RULES, type AppRoleVaultPrincipal, type VaultPrincipal } from './vault-principal.js';
 
 export const VAULT_JWT_AUDIENCE = 'portcullis:vault';
+/** Compared against when the role_id is unknown; no token hashes to it. */
+const NO_SECRET_HASH = '0'.repeat(64);
 const RELOGIN = 'log in again with POST /v1/auth/approle/login {role_id, secret_id}';
 
 interface VaultJwtPayload {
@@ -53,8 +55,10 @@ export class VaultIdentityService {
   /** `{role_id, secret_id}` → a vault JWT. One answer for unknown role and wrong secret. */
   async login(roleId: string, secretId: string, ip: string): Promise<{ principal: AppRoleVaultPrincipal; issued: IssuedToken }> {
     const approle = await this.approles.findByRoleId(roleId);
-    const given = isTokenOfKind(secretId, 'secretId') ? hashToken(secretId) : '';
-    if (!approle || !constantTimeEqual(given, approle.secretIdHash)) {
+    // Same work whether or not the role_id exists, so timing does not tell which part was wrong.
+    const given = hashToken(isTokenOfKind(secretId, 'secretId') ? secretId : `invalid:${secretId}`);
+    const matches = constantTimeEqual(given, approle?.secretIdHash ?? NO_SECRET_HASH);
+    if (!approle || !matches) {
       throw new DomainError('unauthenticated', 'invalid role_id or secret_id: check both values, or ask an admin for a new onboarding link');
     }
     return this.issue(approle, ip);

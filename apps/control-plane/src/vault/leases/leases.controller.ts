@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { IdPipe } from '../../common/id.pipe.js';
 import { VaultAuthGuard } from '../auth/vault-auth.guard.js';
@@ -23,6 +23,7 @@ export class LeasesController {
   // The body is checked by leaseTtl (it may be absent), not by the DTO pipe.
   @Post('*path')
   @HttpCode(201)
+  @Header('cache-control', 'no-store')
   @VaultAction('lease.create')
   create(@Caller() p: TenantVaultPrincipal, @Param('path') segments: string[], @Body() body: unknown) {
     return this.leases.create(p, segments.join('/'), body);

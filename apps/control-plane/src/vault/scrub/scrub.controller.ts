@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { scrub, type ScrubResult } from '@portcullis/domain';
@@ -26,6 +26,7 @@ export class ScrubController {
 
   @Post()
   @HttpCode(200)
+  @Header('cache-control', 'no-store')
   @VaultAction('scrub')
   async scrub(@Caller() p: TenantVaultPrincipal, @Body() dto: ScrubDto): Promise<ScrubResult> {
     return scrub(dto.text, await this.secrets.usableValues(p));

@@ -8,12 +8,12 @@ export type SecretWithCount = VaultSecret & { _count: { versions: number } };
 export class SecretsRepository {
   constructor(@InjectPrisma() private readonly prisma: PrismaClient) {}
 
-  /** Secrets under a prefix, by path; the caller filters by capability. */
-  list(tenantId: string, prefix: string, limit: number): Promise<VaultSecret[]> {
+  /** Secrets under a prefix, ordered by path, after `after` when given; the caller filters by capability. */
+  list(tenantId: string, prefix: string, take: number, after?: string): Promise<VaultSecret[]> {
     return this.prisma.vaultSecret.findMany({
-      where: { tenantId, ...(prefix ? { path: { startsWith: prefix } } : {}) },
+      where: { tenantId, path: { startsWith: prefix, ...(after ? { gt: after } : {}) } },
       orderBy: { path: 'asc' },
-      take: limit,
+      take,
     });
   }
 

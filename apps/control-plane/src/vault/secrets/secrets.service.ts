@@ -17,6 +17,7 @@ import type { SecretListItem, SecretMetadata, SecretPutDto } from './secrets.dto
 import { SecretsRepository } from './secrets.repository.js';
 
 const LIST_LIMIT = 1000;
+const LIST_BATCH = 500;
 
 /** Associated data of a sealed version: moving it to another tenant, path or version fails to open. */
 export const secretAad = (tenantId: string, path: string, version: number): string => `vault:${tenantId}:${path}:${version}`;
@@ -53,8 +54,15 @@ export class SecretsService {
   async list(p: TenantVaultPrincipal, prefix: string): Promise<{ secrets: SecretListItem[] }> {
     const problem = secretPrefixProblem(prefix);
     if (problem) throw new DomainError('bad_request', problem);
-    const rows = await this.secrets.list(p.tenantId, prefix, LIST_LIMIT);
-    return { secrets: rows.filter((s) => usable(p.rules, s.path)).map(listItem) };
+    // Filter in batches until LIST_LIMIT usable secrets are found, so unusable ones cannot crowd them out.
+    const out: SecretListItem[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const rows = await this.secrets.list(p.tenantId, prefix, LIST_BATCH, after);
+      for (const s of rows) if (s.path.startsWith(prefix) && usable(p.rules, s.path) && out.length < LIST_LIMIT) out.push(listItem(s));
+      if (rows.length < LIST_BATCH || out.length >= LIST_LIMIT) return { secrets: out };
+      after = rows[rows.length - 1]!.path;
+    }
   }
 
   async metadata(p: TenantVaultPrincipal, path: string): Promise<SecretMetadata> {
