@@ -353,6 +353,11 @@ describe('vault', () => {
     expect((await login(a.role_id, a.secret_id)).status).toBe(401);
     await api('POST', `/api/v1/admin/agents/${agentId}/enable`, t.adminKey);
     expect((await login(a.role_id, a.secret_id)).status).toBe(200);
+    // Deleting the agent never frees its AppRoles: a missing agent counts as a disabled one.
+    expect((await api('DELETE', `/api/v1/admin/agents/${agentId}`, t.adminKey)).status).toBe(204);
+    const gone = await login(a.role_id, a.secret_id);
+    expect(gone.status).toBe(401);
+    expect(gone.body.error).toContain('deleted');
   });
 
   it('IP allowlist: outside → 401, inside → 200', async () => {
