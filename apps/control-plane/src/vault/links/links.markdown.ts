@@ -64,6 +64,12 @@ export function linkMarkdown(page: LinkPage): string {
     '',
     `Response: ${response}`,
     'Store role_id and secret_id at once as secrets of your runtime. A second exchange answers 410 Gone: if you lost the response, ask your operator for a new link.',
+    fence(
+      'sh',
+      page.kind === 'onboard'
+        ? `export PORTCULLIS_URL=${page.baseUrl} PORTCULLIS_ROLE_ID=<role_id> PORTCULLIS_SECRET_ID=<secret_id> PORTCULLIS_TOKEN=<token>`
+        : 'export PORTCULLIS_ROLE_ID=<role_id> PORTCULLIS_SECRET_ID=<secret_id>   # then log in again when your token expires',
+    ),
     '',
     install(page.baseUrl),
     '',
