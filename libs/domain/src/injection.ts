@@ -10,7 +10,7 @@
  * that shows the right form: the agent must never paste a credential into a request.
  */
 import { DomainError } from './errors.js';
-import { isValidSecretPathSyntax } from './secret-path-syntax.js';
+import { isSecretPath, secretPathProblem } from './secret-path.js';
 
 const PLACEHOLDER = /\{\{\s*secret:([^{}]+?)\s*\}\}/g;
 
@@ -34,7 +34,8 @@ function placeholders(text: string | undefined): string[] {
 }
 
 function checkPath(path: string, where: string): void {
-  if (!isValidSecretPathSyntax(path)) throw new DomainError('bad_request', `${where}: "${path.slice(0, 80)}" is not a valid secret path`);
+  const problem = secretPathProblem(path);
+  if (problem) throw new DomainError('bad_request', `${where}: "${path.slice(0, 80)}" is not a valid secret path (${problem})`);
 }
 
 export function planInjection(spec: ProxyRequestSpec): InjectionPlan {
@@ -54,7 +55,7 @@ export function planInjection(spec: ProxyRequestSpec): InjectionPlan {
   for (const [header, raw] of Object.entries(inject)) {
     const basic = raw.startsWith('basic:');
     const path = basic ? raw.slice(6) : raw;
-    if (!isValidSecretPathSyntax(path)) {
+    if (!isSecretPath(path)) {
       throw new DomainError(
         'forbidden',
         `inject.${header} must name a secret path, not a value: use {"${header}": "api-keys/openai"}` +
