@@ -14,6 +14,7 @@ import { CIPHER } from '../../infra/tokens.js';
 import { requireAny, requireCapability } from '../auth/access.js';
 import type { TenantVaultPrincipal } from '../auth/vault-principal.js';
 import type { SecretListItem, SecretMetadata, SecretPutDto } from './secrets.dto.js';
+import { PatternsService } from '../patterns/patterns.service.js';
 import { SecretsRepository } from './secrets.repository.js';
 
 const LIST_LIMIT = 1000;
@@ -33,21 +34,31 @@ function checkMetadata(m: Record<string, unknown> | undefined): Record<string, s
   const entries = Object.entries(m);
   if (entries.length > 32) throw new DomainError('bad_request', 'metadata holds at most 32 keys');
   for (const [k, v] of entries) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k)) throw new DomainError('bad_request', `metadata key ${JSON.stringify(k.slice(0, 64))} must be 1-64 letters, digits, _ . -`);
-    if (typeof v !== 'string' || v.length > 1024) throw new DomainError('bad_request', `metadata.${k} must be a string of at most 1024 characters`);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k))
+      throw new DomainError('bad_request', `metadata key ${JSON.stringify(k.slice(0, 64))} must be 1-64 letters, digits, _ . -`);
+    if (typeof v !== 'string' || v.length > 1024)
+      throw new DomainError('bad_request', `metadata.${k} must be a string of at most 1024 characters`);
   }
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1))) as Record<string, string>;
 }
 
-function listItem(s: VaultSecret): SecretListItem {
-  // pattern_count and top_pattern come with proxy mode; until then no patterns are ever learned.
-  return { path: s.path, version: s.currentVersion, created_at: s.createdAt.toISOString(), metadata: JSON.parse(s.metadata) as Record<string, string>, pattern_count: 0 };
+function listItem(s: VaultSecret, patterns: Map<string, { count: number; top: string }>): SecretListItem {
+  const learned = patterns.get(s.path);
+  return {
+    path: s.path,
+    version: s.currentVersion,
+    created_at: s.createdAt.toISOString(),
+    metadata: JSON.parse(s.metadata) as Record<string, string>,
+    pattern_count: learned?.count ?? 0,
+    ...(learned ? { top_pattern: learned.top } : {}),
+  };
 }
 
 @Injectable()
 export class SecretsService {
   constructor(
     private readonly secrets: SecretsRepository,
+    private readonly patterns: PatternsService,
     @Inject(CIPHER) private readonly cipher: EnvelopeCipher,
   ) {}
 
@@ -55,21 +66,27 @@ export class SecretsService {
     const problem = secretPrefixProblem(prefix);
     if (problem) throw new DomainError('bad_request', problem);
     // Filter in batches until LIST_LIMIT usable secrets are found, so unusable ones cannot crowd them out.
-    const out: SecretListItem[] = [];
+    const found: VaultSecret[] = [];
     let after: string | undefined;
     for (;;) {
       const rows = await this.secrets.list(p.tenantId, prefix, LIST_BATCH, after);
-      for (const s of rows) if (s.path.startsWith(prefix) && usable(p.rules, s.path) && out.length < LIST_LIMIT) out.push(listItem(s));
-      if (rows.length < LIST_BATCH || out.length >= LIST_LIMIT) return { secrets: out };
+      for (const s of rows) if (s.path.startsWith(prefix) && usable(p.rules, s.path) && found.length < LIST_LIMIT) found.push(s);
+      if (rows.length < LIST_BATCH || found.length >= LIST_LIMIT) break;
       after = rows[rows.length - 1]!.path;
     }
+    const patterns = await this.patterns.summary(
+      p.tenantId,
+      found.map((s) => s.path),
+    );
+    return { secrets: found.map((s) => listItem(s, patterns)) };
   }
 
   async metadata(p: TenantVaultPrincipal, path: string): Promise<SecretMetadata> {
     const caps = requireAny(p, checkPath(path));
     const s = await this.secrets.find(p.tenantId, path);
     if (!s) throw notFound(`secret ${path}`);
-    return { ...listItem(s), updated_at: s.updatedAt.toISOString(), versions: s._count.versions, capabilities: [...caps].sort() };
+    const patterns = await this.patterns.summary(p.tenantId, [path]);
+    return { ...listItem(s, patterns), updated_at: s.updatedAt.toISOString(), versions: s._count.versions, capabilities: [...caps].sort() };
   }
 
   /** The value of the current version, or of `version` when given. Needs `read`. */
@@ -87,7 +104,20 @@ export class SecretsService {
     return { path, value: await this.cipher.open(v.sealedValue, secretAad(tenantId, path, v.version)), version: v.version };
   }
 
-  async versions(p: TenantVaultPrincipal, path: string): Promise<{ path: string; versions: { version: number; created_at: string; created_by: string }[] }> {
+  /** The current value and the metadata, for proxy mode; the caller has checked `proxy`. */
+  async openForProxy(tenantId: string, path: string): Promise<{ path: string; value: string; metadata: Record<string, string> }> {
+    const s = await this.secrets.find(tenantId, path);
+    if (!s) throw notFound(`secret ${path}`);
+    const v = await this.secrets.version(s.id, s.currentVersion);
+    if (!v) throw notFound(`secret ${path}`);
+    const value = await this.cipher.open(v.sealedValue, secretAad(tenantId, path, v.version));
+    return { path, value, metadata: JSON.parse(s.metadata) as Record<string, string> };
+  }
+
+  async versions(
+    p: TenantVaultPrincipal,
+    path: string,
+  ): Promise<{ path: string; versions: { version: number; created_at: string; created_by: string }[] }> {
     requireCapability(p, checkPath(path), 'read');
     const s = await this.secrets.find(p.tenantId, path);
     if (!s) throw notFound(`secret ${path}`);
@@ -98,7 +128,9 @@ export class SecretsService {
   async put(p: TenantVaultPrincipal, path: string, dto: SecretPutDto): Promise<{ path: string; version: number; created_at: string }> {
     requireCapability(p, checkPath(path), 'write');
     const metadata = JSON.stringify(checkMetadata(dto.metadata));
-    const { version } = await this.secrets.put(p.tenantId, path, metadata, p.identity, (n) => this.cipher.seal(dto.value, secretAad(p.tenantId, path, n)));
+    const { version } = await this.secrets.put(p.tenantId, path, metadata, p.identity, (n) =>
+      this.cipher.seal(dto.value, secretAad(p.tenantId, path, n)),
+    );
     return { path, version: version.version, created_at: version.createdAt.toISOString() };
   }
 
