@@ -224,7 +224,7 @@ export class ProxyService {
 
     let decoder: Transform | null;
     try {
-      decoder = decoderFor(upstream.headers['content-encoding'] as string | undefined);
+      decoder = decoderFor(upstream.headers['content-encoding']);
     } catch (e) {
       upstream.body.destroy();
       throw e;
