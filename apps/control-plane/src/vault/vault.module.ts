@@ -23,6 +23,9 @@ import { LinksService } from './links/links.service.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { PoliciesRepository } from './policies/policies.repository.js';
 import { PoliciesService } from './policies/policies.service.js';
+import { DynamicController, DynamicSecretsAdminController } from './dynamic/dynamic.controller.js';
+import { DynamicSecretsRepository } from './dynamic/dynamic.repository.js';
+import { DynamicSecretsService } from './dynamic/dynamic.service.js';
 import { PatternsRepository } from './patterns/patterns.repository.js';
 import { PatternsService } from './patterns/patterns.service.js';
 import { ProxyController } from './proxy/proxy.controller.js';
@@ -49,6 +52,8 @@ import { VaultStampInterceptor } from './stamps/vault-stamp.interceptor.js';
     ScrubController,
     SkillController,
     ProxyController,
+    DynamicSecretsAdminController,
+    DynamicController,
   ],
   providers: [
     // Shared with the admin API: TenantAuthGuard and the repositories it and VaultIdentityService read.
@@ -72,6 +77,8 @@ import { VaultStampInterceptor } from './stamps/vault-stamp.interceptor.js';
     PatternsRepository,
     PatternsService,
     ProxyService,
+    DynamicSecretsRepository,
+    DynamicSecretsService,
   ],
 })
 export class VaultModule {}
