@@ -71,6 +71,10 @@ describe('vault proxy mode', () => {
           }, 1);
           return;
         }
+        if (path === '/big')
+          return void res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '10000' }).end('x'.repeat(10_000));
+        if (path === '/big-chunked') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(10_000));
+        if (path === '/slow') return void setTimeout(() => res.writeHead(200).end('late'), 3000);
         if (path === '/to-private') return void res.writeHead(302, { location: `http://127.0.0.2:${port}/echo` }).end();
         if (path === '/to-metadata') return void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
         if (req.url?.startsWith('/users/')) {
@@ -86,7 +90,11 @@ describe('vault proxy mode', () => {
     await new Promise<void>((r) => upstream.listen(0, '0.0.0.0', r));
     port = (upstream.address() as AddressInfo).port;
     // 127.0.0.3 stands in for an internal API the operator opened; 127.0.0.1/.2 stay private.
-    h = await startControlPlane({ PORTCULLIS_PROXY_PRIVATE_CIDRS: '127.0.0.3/32', PORTCULLIS_PROXY_TIMEOUT_MS: '2000' });
+    h = await startControlPlane({
+      PORTCULLIS_PROXY_PRIVATE_CIDRS: '127.0.0.3/32',
+      PORTCULLIS_PROXY_TIMEOUT_MS: '1000',
+      PORTCULLIS_PROXY_MAX_RESPONSE_BYTES: '4096',
+    });
     const s = testServices();
     prisma = createPrismaClient(s.databaseUrl);
     redis = new Redis(s.redisUrl, { maxRetriesPerRequest: null });
@@ -318,6 +326,28 @@ describe('vault proxy mode', () => {
     expect((await proxy(token, { method: 'GET', url: 'file:///etc/passwd', inject: { Authorization: 'px' } })).status).toBe(400);
     expect((await proxy(token, { method: 'GET', url: local('/echo'), inject: { Authorization: 'missing' } })).status).toBe(403);
     expect((await proxy(token, { method: 'GET', url: local('/echo'), inject: { Authorization: 'px' }, extra: 1 })).status).toBe(400);
+  });
+
+  it('ends slow and oversized answers with clear 504 and 502 errors', async () => {
+    const { token, t } = await tenantWith([{ path: 'z', capabilities: ['proxy'] }], {
+      z: { value: 'sk-live-limits-24681357', metadata: { allow_private: 'true' } },
+    });
+    const slow = await proxy(token, { method: 'GET', url: local('/slow'), inject: { Authorization: 'z' } });
+    expect(slow.status).toBe(504);
+    expect(slow.body.error).toContain('did not answer in time');
+    const big = await proxy(token, { method: 'GET', url: local('/big'), inject: { Authorization: 'z' } });
+    expect(big.status).toBe(502);
+    expect(big.body.error).toContain('larger than 4096 bytes');
+    // Without a declared length the status is already out when the limit is hit: the stream is cut, never passed whole.
+    await expect(proxy(token, { method: 'GET', url: local('/big-chunked'), inject: { Authorization: 'z' } })).rejects.toThrow(
+      /fetch failed|terminated/,
+    );
+    const bad = await api('PUT', '/v1/secrets/z2', t.adminKey, {
+      value: 'sk-live-limits-x',
+      metadata: { allowed_domains: 'https://x.com/' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toContain('allowed_domains');
   });
 
   it('stamps proxy calls of agent-bound AppRoles with path, method, host and status only', async () => {

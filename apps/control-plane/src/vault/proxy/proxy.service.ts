@@ -224,6 +224,13 @@ export class ProxyService {
 
     let decoder: Transform | null;
     try {
+      // Refuse a declared oversize answer before any of it is sent; an undeclared one is cut off mid-stream.
+      if (Number(upstream.headers['content-length'] ?? 0) > this.config.proxyMaxResponseBytes) {
+        throw new DomainError(
+          'upstream_failed',
+          `upstream response larger than ${this.config.proxyMaxResponseBytes} bytes (PORTCULLIS_PROXY_MAX_RESPONSE_BYTES)`,
+        );
+      }
       decoder = decoderFor(upstream.headers['content-encoding']);
     } catch (e) {
       upstream.body.destroy();

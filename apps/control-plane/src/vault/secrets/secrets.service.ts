@@ -15,6 +15,7 @@ import { requireAny, requireCapability } from '../auth/access.js';
 import type { TenantVaultPrincipal } from '../auth/vault-principal.js';
 import type { SecretListItem, SecretMetadata, SecretPutDto } from './secrets.dto.js';
 import { PatternsService } from '../patterns/patterns.service.js';
+import { parseAllowedDomains } from '../proxy/proxy-settings.js';
 import { SecretsRepository } from './secrets.repository.js';
 
 const LIST_LIMIT = 1000;
@@ -39,6 +40,8 @@ function checkMetadata(m: Record<string, unknown> | undefined): Record<string, s
     if (typeof v !== 'string' || v.length > 1024)
       throw new DomainError('bad_request', `metadata.${k} must be a string of at most 1024 characters`);
   }
+  // Proxy mode reads this one; a malformed list is refused now rather than at the first call.
+  if (typeof m.allowed_domains === 'string') parseAllowedDomains('this secret', m.allowed_domains);
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1))) as Record<string, string>;
 }
 
