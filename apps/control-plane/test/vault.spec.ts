@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
-   response bodies are untyped JSON (`http()` returns `any` bodies); every read is asserted on. */
 /**
  * The vault against the real control plane, Postgres and Redis: the quick start an agent follows,
  * every capability against every endpoint, isolation, links, suspension, kill switch, IP allowlist,
