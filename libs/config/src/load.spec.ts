@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadControlPlaneConfig, loadProxyConfig } from './load.js';
+import { ConfigError, loadControlPlaneConfig, loadProxyConfig, loadWorkerConfig } from './load.js';
 
 const good = {
   DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x',
@@ -33,5 +33,28 @@ describe('config', () => {
     expect(problems).toContain('PORT');
     expect(problems).toContain('DATABASE_URL');
     expect((err as Error).message).not.toContain('tooshort-secret');
+  });
+
+  it('reads the vault proxy settings: private access off by default, internal ranges as CIDRs', () => {
+    const c = loadControlPlaneConfig(good);
+    expect(c).toMatchObject({ proxyAllowPrivate: false, proxyPrivateCidrs: [], proxyTimeoutMs: 30_000, proxyMaxResponseBytes: 10_485_760 });
+    const open = loadControlPlaneConfig({
+      ...good,
+      PORTCULLIS_PROXY_ALLOW_PRIVATE: 'true',
+      PORTCULLIS_PROXY_PRIVATE_CIDRS: '10.1.0.0/16, fd00::/8,192.168.1.5',
+    });
+    expect(open.proxyAllowPrivate).toBe(true);
+    expect(open.proxyPrivateCidrs).toEqual(['10.1.0.0/16', 'fd00::/8', '192.168.1.5']);
+    expect(() => loadControlPlaneConfig({ ...good, PORTCULLIS_PROXY_PRIVATE_CIDRS: '10.0.0.0/33' })).toThrow(
+      /PORTCULLIS_PROXY_PRIVATE_CIDRS/,
+    );
+    expect(() => loadControlPlaneConfig({ ...good, PORTCULLIS_PROXY_PRIVATE_CIDRS: 'intranet' })).toThrow(/PORTCULLIS_PROXY_PRIVATE_CIDRS/);
+  });
+
+  it('gives the worker the master key when set (dynamic-secret revocation), null otherwise', () => {
+    expect(loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL }).masterKey).toBeNull();
+    expect(loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL, PORTCULLIS_MASTER_KEY: good.PORTCULLIS_MASTER_KEY }).masterKey).toBe(
+      good.PORTCULLIS_MASTER_KEY,
+    );
   });
 });
