@@ -34,7 +34,7 @@ import {
 } from '@portcullis/domain';
 import { InjectConfig, type Config } from '../../common/config.js';
 import { LOGGER } from '../../common/logger.provider.js';
-import { guardedRequest } from '../../outbound/guarded-request.js';
+import { guardedRequest, type GuardedResponse } from '../../outbound/guarded-request.js';
 import { ipAllowed, parseCidr } from '../approles/ip-allowlist.js';
 import { requireCapability } from '../auth/access.js';
 import type { TenantVaultPrincipal } from '../auth/vault-principal.js';
@@ -101,6 +101,14 @@ function stringMap(value: Record<string, unknown> | undefined, field: string): R
 function hostOf(url: string): string | null {
   try {
     return new URL(url.replace(/\{\{[^}]*\}\}/g, 'x')).host;
+  } catch {
+    return null;
+  }
+}
+
+function templateOf(url: string): string | null {
+  try {
+    return urlTemplate(url);
   } catch {
     return null;
   }
@@ -195,7 +203,9 @@ export class ProxyService {
     });
 
     const scrubText = (text: string): string => scrubValues(text, redactions).text;
-    let upstream: Awaited<ReturnType<typeof guardedRequest>>;
+    // Built from the request as the agent wrote it, before anything is sent; null if it has no template.
+    const template = templateOf(dto.url);
+    let upstream: GuardedResponse;
     try {
       upstream = await guardedRequest({
         method: rendered.method,
@@ -262,7 +272,6 @@ export class ProxyService {
     if (decoder) pipeline(upstream.body, decoder, scrub, tap, () => undefined);
     else pipeline(upstream.body, scrub, tap, () => undefined);
 
-    const template = urlTemplate(dto.url);
     const requestHeaders = headerNames({ ...headers, ...inject });
     const requestSchema = schemaOfBody(body);
     let reported = false;
@@ -273,7 +282,7 @@ export class ProxyService {
       done: (completed) => {
         if (reported) return;
         reported = true;
-        if (!completed && upstream.status < 400) return; // a cut-off answer proves nothing about the pattern
+        if (template === null || (!completed && upstream.status < 400)) return; // a cut-off answer proves nothing about the pattern
         const responseSchema =
           completed && capturedBytes <= SCHEMA_CAPTURE_BYTES ? schemaOfBody(Buffer.concat(captured).toString('utf8')) : null;
         this.queues.recordPattern({
@@ -296,13 +305,8 @@ export class ProxyService {
 
   /** Failure of a call that never got an answer: counts against a known pattern (502/504 only). */
   recordFailure(p: TenantVaultPrincipal, dto: ProxyRequestDto, attempt: ProxyAttempt, status: number): void {
-    if (!attempt.host || attempt.paths.length === 0) return;
-    let template: string;
-    try {
-      template = urlTemplate(dto.url);
-    } catch {
-      return;
-    }
+    const template = templateOf(dto.url);
+    if (!attempt.host || attempt.paths.length === 0 || template === null) return;
     this.queues.recordPattern({
       tenantId: p.tenantId,
       secretPaths: attempt.paths,
