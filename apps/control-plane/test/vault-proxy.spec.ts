@@ -75,6 +75,7 @@ describe('vault proxy mode', () => {
           return void res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '10000' }).end('x'.repeat(10_000));
         if (path === '/big-chunked') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(10_000));
         if (path === '/slow') return void setTimeout(() => res.writeHead(200).end('late'), 3000);
+        if (path === '/to-localhost') return void res.writeHead(307, { location: `http://localhost:${port}/echo` }).end();
         if (path === '/to-private') return void res.writeHead(302, { location: `http://127.0.0.2:${port}/echo` }).end();
         if (path === '/to-metadata') return void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
         if (req.url?.startsWith('/users/')) {
@@ -281,6 +282,34 @@ describe('vault proxy mode', () => {
       expect(res.body.error).toMatch(/refused to connect to (127\.0\.0\.2|169\.254\.169\.254)/);
       expect(seen.length).toBe(before + 1); // the redirecting hop only
     }
+  });
+
+  it('drops injected headers on a cross-origin redirect, and follows none when the body holds a secret', async () => {
+    const key = 'sk-live-cross-origin-24682468';
+    const { token } = await tenantWith([{ path: 'o', capabilities: ['proxy'] }], {
+      o: { value: key, metadata: { allow_private: 'true' } },
+    });
+    const res = await proxy(token, {
+      method: 'GET',
+      url: local('/to-localhost'),
+      inject: { 'X-Api-Key': 'o' },
+      headers: { 'X-Other': 'k={{secret:o}}' },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(lastSeen().headers.host).toBe(`localhost:${port}`);
+    expect(lastSeen().headers['x-api-key']).toBeUndefined();
+    expect(lastSeen().headers['x-other']).toBeUndefined();
+    const before = seen.length;
+    // (the test's own fetch must not follow the 3xx it gets back)
+    const withBody = await fetch(`${h.url}/v1/proxy`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ method: 'POST', url: local('/to-localhost'), body: { key: '{{secret:o}}' } }),
+    });
+    expect(withBody.status).toBe(307);
+    expect(withBody.headers.get('location')).toBe(`http://localhost:${port}/echo`);
+    expect(seen.length).toBe(before + 1);
   });
 
   it('holds allowed_domains (comma list and JSON array), and refuses secrets with no host in common', async () => {
