@@ -75,6 +75,11 @@ describe('vault proxy mode', () => {
           return void res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '10000' }).end('x'.repeat(10_000));
         if (path === '/big-chunked') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(10_000));
         if (path === '/slow') return void setTimeout(() => res.writeHead(200).end('late'), 3000);
+        if (path === '/sse') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write(`data: first ${auth}\n\n`);
+          return void setTimeout(() => res.end('data: second\n\n'), 600);
+        }
         if (path === '/to-localhost') return void res.writeHead(307, { location: `http://localhost:${port}/echo` }).end();
         if (path === '/to-private') return void res.writeHead(302, { location: `http://127.0.0.2:${port}/echo` }).end();
         if (path === '/to-metadata') return void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
@@ -355,6 +360,29 @@ describe('vault proxy mode', () => {
     expect((await proxy(token, { method: 'GET', url: 'file:///etc/passwd', inject: { Authorization: 'px' } })).status).toBe(400);
     expect((await proxy(token, { method: 'GET', url: local('/echo'), inject: { Authorization: 'missing' } })).status).toBe(403);
     expect((await proxy(token, { method: 'GET', url: local('/echo'), inject: { Authorization: 'px' }, extra: 1 })).status).toBe(400);
+  });
+
+  it('streams server-sent events as they come, scrubbed', async () => {
+    const { token } = await tenantWith([{ path: 'e', capabilities: ['proxy'] }], {
+      e: { value: 'sk-live-sse-stream-11235813', metadata: { allow_private: 'true' } },
+    });
+    const started = Date.now();
+    const res = await fetch(`${h.url}/v1/proxy`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ method: 'GET', url: local('/sse'), inject: { Authorization: 'e' } }),
+    });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    while (!text.includes('first')) text += decoder.decode((await reader.read()).value);
+    const firstAt = Date.now() - started;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value);
+    const endAt = Date.now() - started;
+    expect(endAt - firstAt).toBeGreaterThan(300); // the first event arrived well before the upstream finished
+    expect(text).toContain('data: first Bearer [REDACTED:vault:e]');
+    expect(text).toContain('data: second');
   });
 
   it('ends slow and oversized answers with clear 504 and 502 errors', async () => {
