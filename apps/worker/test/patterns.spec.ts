@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '@portcullis/db';
 import { QUEUES, queuePrefix, type ProxyPatternEvent } from '@portcullis/contracts';
 import { testServices } from '@portcullis/testing';
-import { createPatternsProcessor, type PatternOutcome } from '../src/queues/patterns/patterns.processor.js';
+import { MAX_PATTERNS_PER_SECRET, createPatternsProcessor, type PatternOutcome } from '../src/queues/patterns/patterns.processor.js';
 
 describe('learned patterns processor', () => {
   let prisma: PrismaClient;
@@ -74,5 +74,19 @@ describe('learned patterns processor', () => {
     expect(await prisma.vaultProxyPattern.count({ where: { tenantId, secretPath: 'api/other' } })).toBe(1);
     expect(await run(event({ method: 'POST' }))).toBe('recorded');
     expect(await prisma.vaultProxyPattern.count({ where: { tenantId, secretPath: 'api/github' } })).toBe(2);
+  });
+
+  it('keeps at most MAX_PATTERNS_PER_SECRET patterns per secret, and keeps updating known ones', async () => {
+    const t = randomUUID();
+    await prisma.$executeRaw`INSERT INTO vault_proxy_patterns (id, tenant_id, secret_path, method, url_template, host, request_headers,
+        response_status, successes, failures, verifiers, last_used_at, created_at, updated_at)
+      SELECT gen_random_uuid(), ${t}::uuid, 'api/full', 'GET', 'https://x.test/p' || g, 'x.test', '{}', 200, 1, 0, '{}', now(), now(), now()
+      FROM generate_series(1, ${MAX_PATTERNS_PER_SECRET}) g`;
+    expect(await run(event({ tenantId: t, secretPaths: ['api/full'], urlTemplate: 'https://x.test/new' }))).toBe('dropped-at-limit');
+    expect(await prisma.vaultProxyPattern.count({ where: { tenantId: t, secretPath: 'api/full' } })).toBe(MAX_PATTERNS_PER_SECRET);
+    expect(await run(event({ tenantId: t, secretPaths: ['api/full'], urlTemplate: 'https://x.test/p1' }))).toBe('recorded');
+    expect((await prisma.vaultProxyPattern.findFirstOrThrow({ where: { tenantId: t, urlTemplate: 'https://x.test/p1' } })).successes).toBe(
+      2,
+    );
   });
 });

@@ -251,7 +251,10 @@ export class ProxyService {
     responseHeaders[PROXY_HEADERS.secrets] = attempt.paths.join(',');
     if (upstream.status >= 400) {
       const suggestions = await this.patterns.suggestions(p.tenantId, attempt.paths);
-      if (suggestions.length) responseHeaders[PROXY_HEADERS.suggestions] = JSON.stringify(suggestions.map((s) => s.pattern));
+      // Kept well under clients' header size limits (16 KiB in Node): as many whole patterns as fit in 4 KiB.
+      const lines: string[] = [];
+      for (const s of suggestions) if (JSON.stringify([...lines, s.pattern]).length <= 4096) lines.push(s.pattern);
+      if (lines.length) responseHeaders[PROXY_HEADERS.suggestions] = JSON.stringify(lines);
     }
 
     // Upstream (decoded) → scrubber → tap that keeps the start of a JSON answer for its schema.

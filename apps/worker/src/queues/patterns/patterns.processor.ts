@@ -7,6 +7,7 @@
  *   caller joins the verifiers (distinct, at most 100), `last_used_at` moves forward.
  * - A failure only counts against a pattern that already exists, so failing guesses never appear
  *   as patterns (nor as suggestions).
+ * - A secret path holds at most MAX_PATTERNS_PER_SECRET patterns; new templates beyond that are dropped.
  * Each event is one SQL statement per path, so a retried job cannot half-apply; the job id is a fresh
  * uuid, so BullMQ runs each event once.
  */
@@ -16,8 +17,10 @@ import { QUEUES, type ProxyPatternEvent } from '@portcullis/contracts';
 
 export const PATTERNS_QUEUE = QUEUES.patterns;
 const MAX_VERIFIERS = 100;
+/** Storage stays bounded however many distinct URLs an agent calls; known patterns keep updating. */
+export const MAX_PATTERNS_PER_SECRET = 500;
 
-export type PatternOutcome = 'recorded' | 'failure-counted' | 'failure-unknown-pattern';
+export type PatternOutcome = 'recorded' | 'dropped-at-limit' | 'failure-counted' | 'failure-unknown-pattern';
 
 /** Canonical JSON of a schema (keys sorted), so equal schemas are equal text. */
 const canonical = (schema: Record<string, string> | null): string | null =>
@@ -38,12 +41,16 @@ export function createPatternsProcessor({ prisma }: { prisma: PrismaClient }): P
     }
     const requestSchema = canonical(e.requestSchema);
     const responseSchema = canonical(e.responseSchema);
+    let written = 0;
     for (const path of e.secretPaths) {
-      await prisma.$executeRaw`INSERT INTO vault_proxy_patterns AS p
+      written += await prisma.$executeRaw`INSERT INTO vault_proxy_patterns AS p
           (id, tenant_id, secret_path, method, url_template, host, request_headers, request_schema,
            response_status, response_schema, successes, failures, verifiers, last_used_at, created_at, updated_at)
-        VALUES (gen_random_uuid(), ${e.tenantId}::uuid, ${path}, ${e.method}, ${e.urlTemplate}, ${e.host}, ${e.requestHeaders}::text[],
-           ${requestSchema}, ${e.responseStatus}, ${responseSchema}, 1, 0, ARRAY[${e.holder}]::text[], ${at}, now(), now())
+        SELECT gen_random_uuid(), ${e.tenantId}::uuid, ${path}, ${e.method}, ${e.urlTemplate}, ${e.host}, ${e.requestHeaders}::text[],
+           ${requestSchema}, ${e.responseStatus}, ${responseSchema}, 1, 0, ARRAY[${e.holder}]::text[], ${at}, now(), now()
+        WHERE (SELECT count(*) FROM vault_proxy_patterns WHERE tenant_id = ${e.tenantId}::uuid AND secret_path = ${path}) < ${MAX_PATTERNS_PER_SECRET}
+           OR EXISTS (SELECT 1 FROM vault_proxy_patterns WHERE tenant_id = ${e.tenantId}::uuid AND secret_path = ${path}
+                      AND method = ${e.method} AND url_template = ${e.urlTemplate})
         ON CONFLICT (tenant_id, secret_path, method, url_template) DO UPDATE SET
           host = EXCLUDED.host,
           request_headers = EXCLUDED.request_headers,
@@ -56,6 +63,6 @@ export function createPatternsProcessor({ prisma }: { prisma: PrismaClient }): P
           last_used_at = GREATEST(p.last_used_at, EXCLUDED.last_used_at),
           updated_at = now()`;
     }
-    return 'recorded';
+    return written > 0 ? 'recorded' : 'dropped-at-limit';
   };
 }
