@@ -7,6 +7,7 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadControlPlaneConfig } from '@portcullis/config';
 import { createApp } from '../dist/app.js';
@@ -111,3 +112,9 @@ console.log(`${'POST /v1/proxy streaming 8 MiB through the scrubber'.padEnd(44)}
 
 await app.close();
 upstream.close();
+// Leave nothing behind in Redis: snapshots under the run's prefix, queues under its hash tag.
+const redis = new Redis(env.REDIS_URL);
+for (const pattern of [`${env.PORTCULLIS_REDIS_PREFIX}:*`, `{${env.PORTCULLIS_REDIS_PREFIX}}:*`]) {
+  for await (const keys of redis.scanStream({ match: pattern, count: 500 })) if (keys.length) await redis.del(...keys);
+}
+redis.disconnect();
