@@ -124,6 +124,10 @@ describe('vault dynamic secrets', () => {
     expect((await api('POST', '/v1/dynamic/db/none/checkout', token)).status).toBe(404);
     expect((await api('POST', '/v1/dynamic/other/app/checkout', token)).status).toBe(403);
     const stranger = await setup([{ path: '**', capabilities: ['lease'] }]);
+    // another tenant sees neither the configuration nor the path
+    expect((await api('GET', `/api/v1/admin/dynamic-secrets/${created.body.id}`, stranger.t.adminKey)).status).toBe(404);
+    expect((await api('DELETE', `/api/v1/admin/dynamic-secrets/${created.body.id}`, stranger.t.adminKey)).status).toBe(404);
+    expect((await api('POST', '/v1/dynamic/db/app/checkout', stranger.token)).status).toBe(404);
     expect((await api('DELETE', `/v1/dynamic/lease/${out.body.lease_id}`, stranger.token)).status).toBe(404);
 
     expect((await api('DELETE', `/v1/dynamic/lease/${out.body.lease_id}`, token)).status).toBe(204);
