@@ -4,3 +4,5 @@ export * from './errors.js';
 export * from './roles.js';
 export * from './names.js';
 export * from './password.js';
+export * from './canonical-json.js';
+export * from './chain.js';
