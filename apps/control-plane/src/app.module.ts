@@ -34,6 +34,7 @@ import { IssuersRepository } from './issuers/issuers.repository.js';
 import { IssuersService } from './issuers/issuers.service.js';
 import { HealthController } from './health/health.controller.js';
 import { InternalController } from './internal/internal.controller.js';
+import { AuditModule } from './audit/audit.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationBootstrap {
@@ -50,7 +51,7 @@ export class AppModule implements OnApplicationBootstrap {
     } satisfies DynamicModule;
     return {
       module: AppModule,
-      imports: [globals, InfraModule, PassportModule, JwtModule.register({})],
+      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), AuditModule],
       controllers: [
         HealthController,
         TenantsController,

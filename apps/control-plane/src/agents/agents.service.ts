@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Agent } from '@portcullis/db';
 import { DomainError, EnvelopeCipher, generateToken, hashToken, isHttpUrl, notFound, tokenHint } from '@portcullis/domain';
 import { pageOf, type Page, type PageQueryDto } from '../common/pagination.js';
+import type { TenantPrincipal } from '../common/auth/principal.js';
+import { AuditEventsProducer } from '../audit/audit-events.producer.js';
 import { CIPHER } from '../infra/tokens.js';
 import { SnapshotPublisher } from '../infra/snapshot-publisher.js';
 import { AgentsRepository, type AgentChange } from './agents.repository.js';
@@ -33,9 +35,11 @@ export class AgentsService {
     private readonly agents: AgentsRepository,
     private readonly publisher: SnapshotPublisher,
     @Inject(CIPHER) private readonly cipher: EnvelopeCipher,
+    private readonly audit: AuditEventsProducer,
   ) {}
 
-  async create(tenantId: string, dto: AgentCreateDto): Promise<AgentCreatedDto> {
+  async create(principal: TenantPrincipal, dto: AgentCreateDto): Promise<AgentCreatedDto> {
+    const { tenantId } = principal;
     checkUpstream(dto.upstreamUrl);
     const runtimeToken = generateToken('runtime');
     const agent = await this.agents.create(tenantId, {
@@ -50,6 +54,7 @@ export class AgentsService {
       tokenHint: tokenHint(runtimeToken),
     });
     await this.publisher.publishAgent(agent);
+    await this.audit.stamp(principal, [agent.id], 'created');
     return { agent: AgentResponseDto.from(agent), runtimeToken };
   }
 
@@ -64,7 +69,8 @@ export class AgentsService {
     return AgentResponseDto.from(agent);
   }
 
-  async update(tenantId: string, id: string, dto: AgentUpdateDto): Promise<AgentResponseDto> {
+  async update(principal: TenantPrincipal, id: string, dto: AgentUpdateDto): Promise<AgentResponseDto> {
+    const { tenantId } = principal;
     if (dto.upstreamUrl !== undefined) checkUpstream(dto.upstreamUrl);
     const change: AgentChange = {};
     if (dto.name !== undefined) change.name = dto.name;
@@ -78,24 +84,32 @@ export class AgentsService {
       change.rateLimitRequests = dto.rateLimit?.requests ?? null;
       change.rateLimitWindowSeconds = dto.rateLimit?.windowSeconds ?? null;
     }
-    return AgentResponseDto.from(await this.change(tenantId, id, () => change));
+    const agent = await this.change(tenantId, id, () => change);
+    // Field names only: values (an upstream secret among them) never go on the chain.
+    await this.audit.stamp(principal, [id], 'updated', Object.keys(dto).filter((k) => dto[k as keyof AgentUpdateDto] !== undefined).sort());
+    return AgentResponseDto.from(agent);
   }
 
   /** The kill switch. Returns once every proxy has been told (see SnapshotPublisher). */
-  async setStatus(tenantId: string, id: string, status: 'active' | 'disabled'): Promise<AgentResponseDto> {
-    return AgentResponseDto.from(await this.change(tenantId, id, () => ({ status })));
+  async setStatus(principal: TenantPrincipal, id: string, status: 'active' | 'disabled'): Promise<AgentResponseDto> {
+    const agent = await this.change(principal.tenantId, id, () => ({ status }));
+    await this.audit.stamp(principal, [id], status === 'disabled' ? 'disabled' : 'enabled');
+    return AgentResponseDto.from(agent);
   }
 
-  async regenerateToken(tenantId: string, id: string): Promise<RuntimeTokenDto> {
+  async regenerateToken(principal: TenantPrincipal, id: string): Promise<RuntimeTokenDto> {
     const runtimeToken = generateToken('runtime');
-    await this.change(tenantId, id, () => ({ tokenHash: hashToken(runtimeToken), tokenHint: tokenHint(runtimeToken) }));
+    await this.change(principal.tenantId, id, () => ({ tokenHash: hashToken(runtimeToken), tokenHint: tokenHint(runtimeToken) }));
+    await this.audit.stamp(principal, [id], 'token_regenerated');
     return { runtimeToken };
   }
 
-  async delete(tenantId: string, id: string): Promise<void> {
-    const agent = await this.agents.delete(tenantId, id);
+  async delete(principal: TenantPrincipal, id: string): Promise<void> {
+    const agent = await this.agents.delete(principal.tenantId, id);
     if (!agent) throw notFound('agent');
     await this.publisher.removeAgent(agent);
+    // The chain outlives the agent; its last entry says who deleted it.
+    await this.audit.stamp(principal, [id], 'deleted');
   }
 
   private async change(tenantId: string, id: string, fn: (a: Agent) => AgentChange): Promise<Agent> {
