@@ -38,13 +38,21 @@ interface StampMetrics {
 
 const MAX_BACKOFF_MS = 5_000;
 
+/**
+ * Groups pending jobs into batches of at most `batchSize` and runs up to `maxInFlight` batches at once,
+ * never two with the same agent: batches in flight touch disjoint chain heads, so they do not wait on
+ * each other's row locks, and each agent's jobs keep their arrival order within this process.
+ */
 export class StampBatcher {
   private pending: Pending[] = [];
-  private flushing = false;
+  private scheduled = false;
+  private inFlight = 0;
+  private readonly busy = new Set<string>();
 
   constructor(
     private readonly pg: Pool,
     private readonly batchSize: number,
+    private readonly maxInFlight: number,
     private readonly logger: Logger,
     private readonly metrics: StampMetrics,
   ) {}
@@ -53,24 +61,56 @@ export class StampBatcher {
     return new Promise((resolve, reject) => {
       this.pending.push({ input, resolve, reject });
       // setImmediate lets every job BullMQ delivered in this turn join the batch before it goes.
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.drain());
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.kick();
+        });
       }
     });
   }
 
-  private async drain(): Promise<void> {
-    while (this.pending.length) {
-      const batch = this.pending.splice(0, this.batchSize);
-      try {
-        const outcomes = await this.commit(batch.map((p) => p.input));
-        batch.forEach((p, i) => p.resolve(outcomes[i]!));
-      } catch (err) {
-        batch.forEach((p) => p.reject(err as Error));
+  private kick(): void {
+    while (this.inFlight < this.maxInFlight && this.pending.length) {
+      const batch = this.take();
+      if (!batch.length) return;
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        for (const p of batch) this.busy.delete(p.input.agentId);
+        this.kick();
+      });
+    }
+  }
+
+  /** The oldest pending jobs whose agents are not in flight, up to batchSize. */
+  private take(): Pending[] {
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    const taken = new Set<string>();
+    for (const p of this.pending) {
+      const agent = p.input.agentId;
+      if (batch.length < this.batchSize && !this.busy.has(agent)) {
+        batch.push(p);
+        taken.add(agent);
+      } else {
+        rest.push(p);
       }
     }
-    this.flushing = false;
+    // An agent split across this batch and `rest` is busy until the batch commits, so `rest` keeps order.
+    for (const a of taken) this.busy.add(a);
+    this.pending = rest;
+    return batch;
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    try {
+      const outcomes = await this.commit(batch.map((p) => p.input));
+      batch.forEach((p, i) => p.resolve(outcomes[i]!));
+    } catch (err) {
+      batch.forEach((p) => p.reject(err as Error));
+    }
   }
 
   private async commit(inputs: StampInput[]): Promise<AppendOutcome[]> {
@@ -109,7 +149,7 @@ export function startStampsProcessor(ctx: WorkerContext): Promise<RunningProcess
     batch: new Histogram({ name: 'portcullis_worker_stamp_batch_size', help: 'Jobs per append transaction', buckets: [1, 5, 20, 50, 100, 250, 500, 1000, 2500], registers: [registry] }),
     seconds: new Histogram({ name: 'portcullis_worker_stamp_append_seconds', help: 'Append transaction time', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [registry] }),
   };
-  const batcher = new StampBatcher(ctx.pg, ctx.config.stampBatchSize, ctx.logger, metrics);
+  const batcher = new StampBatcher(ctx.pg, ctx.config.stampBatchSize, ctx.config.dbPoolSize, ctx.logger, metrics);
 
   const worker = new Worker(
     QUEUES.stamps,
