@@ -35,11 +35,19 @@ describe('audit', () => {
 
   const agentBody = { name: 'audited', upstreamUrl: 'http://127.0.0.1:9', requiredCredentials: [{ serviceType: 'github' }] };
   type Stamp = { seq: number; type: string; event: Record<string, unknown>; stateHash: string; requestId: string };
+  type Page<T> = { items: T[]; nextCursor: string | null };
+  type Checkpoint = { tenantId: string; keyId: string; heads: { agentId: string; seq: number }[]; signature: string };
   const stamps = async (key: string, id: string, q = ''): Promise<Stamp[]> => {
-    const res = await http('GET', `${h.url}/v1/audit/agents/${id}/stamps?limit=100${q}`, { token: key });
+    const res = await http<Page<Stamp>>('GET', `${h.url}/v1/audit/agents/${id}/stamps?limit=100${q}`, { token: key });
     expect(res.status).toBe(200);
-    return res.body.items as Stamp[];
+    return res.body.items;
   };
+  const createAgent = async (key: string): Promise<{ id: string; runtimeToken: string }> => {
+    const res = await http<{ agent: { id: string }; runtimeToken: string }>('POST', `${h.url}/api/v1/admin/agents`, { token: key, body: agentBody });
+    expect(res.status).toBe(201);
+    return { id: res.body.agent.id, runtimeToken: res.body.runtimeToken };
+  };
+  const checkpoints = async (key: string): Promise<Checkpoint[]> => (await http<Page<Checkpoint>>('GET', `${h.url}/v1/audit/checkpoints`, { token: key })).body.items;
   const requestEvent = (agentId: string, tenantId: string) => ({
     type: 'request', requestId: randomUUID(), tenantId, agentId, userId: null, authKind: 'runtime_token', method: 'GET', path: '/x', status: 200,
     bytesIn: 0, bytesOut: 5, startedAt: new Date().toISOString(), durationMs: 1, upstreamMs: 1, upstream: 'http://127.0.0.1:9', requestDigest: null, responseDigest: null,
@@ -47,8 +55,8 @@ describe('audit', () => {
 
   it('stamps every admin action on the agent, with the actor, and requests next to them', async () => {
     const t = await h.createTenant();
-    const created = await http('POST', `${h.url}/api/v1/admin/agents`, { token: t.adminKey, body: agentBody });
-    const id: string = created.body.agent.id;
+    const created = await createAgent(t.adminKey);
+    const id = created.id;
     await http('PATCH', `${h.url}/api/v1/admin/agents/${id}`, { token: t.adminKey, body: { description: 'd', upstreamSecret: 'never-on-the-chain' } });
     await http('POST', `${h.url}/api/v1/admin/agents/${id}/disable`, { token: t.adminKey });
     await http('POST', `${h.url}/api/v1/admin/agents/${id}/enable`, { token: t.adminKey });
@@ -70,14 +78,14 @@ describe('audit', () => {
     const all = await http('GET', `${h.url}/v1/audit/agents/${id}/stamps?limit=100`, { token: t.adminKey });
     expect(all.text).not.toContain('never-on-the-chain');
     expect(all.text).not.toContain('ghp_secretvalue');
-    expect(all.text).not.toContain(created.body.runtimeToken as string);
+    expect(all.text).not.toContain(created.runtimeToken);
 
     // Filters and keyset pages.
     expect((await stamps(t.adminKey, id, '&type=request')).map((s) => s.requestId)).toEqual([req.requestId]);
-    const page1 = await http('GET', `${h.url}/v1/audit/agents/${id}/stamps?limit=3`, { token: t.adminKey });
-    expect(page1.body.items.map((s: Stamp) => s.seq)).toEqual([7, 6, 5]);
-    const page2 = await http('GET', `${h.url}/v1/audit/agents/${id}/stamps?limit=3&cursor=${page1.body.nextCursor}`, { token: t.adminKey });
-    expect(page2.body.items.map((s: Stamp) => s.seq)).toEqual([4, 3, 2]);
+    const page1 = await http<Page<Stamp>>('GET', `${h.url}/v1/audit/agents/${id}/stamps?limit=3`, { token: t.adminKey });
+    expect(page1.body.items.map((s) => s.seq)).toEqual([7, 6, 5]);
+    const page2 = await http<Page<Stamp>>('GET', `${h.url}/v1/audit/agents/${id}/stamps?limit=3&cursor=${page1.body.nextCursor!}`, { token: t.adminKey });
+    expect(page2.body.items.map((s) => s.seq)).toEqual([4, 3, 2]);
     expect((await stamps(t.adminKey, id, '&from=2000-01-01T00:00:00Z&to=2001-01-01T00:00:00Z'))).toEqual([]);
     expect((await http('GET', `${h.url}/v1/audit/agents/${id}/stamps?from=yesterday`, { token: t.adminKey })).status).toBe(400);
 
@@ -95,8 +103,8 @@ describe('audit', () => {
 
   it('/v1/verify answers {valid, sequence} for a hash on the chain and {valid:false} otherwise; edits are found', async () => {
     const t = await h.createTenant();
-    const created = await http('POST', `${h.url}/api/v1/admin/agents`, { token: t.adminKey, body: agentBody });
-    const id: string = created.body.agent.id;
+    const created = await createAgent(t.adminKey);
+    const id = created.id;
     const events = Array.from({ length: 5 }, () => requestEvent(id, t.tenantId));
     await queue.addBulk(events.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId } })));
     await expect.poll(async () => (await stamps(t.adminKey, id)).length, { timeout: 15_000 }).toBe(6);
@@ -121,21 +129,19 @@ describe('audit', () => {
 
   it('full verify catches removed tail entries; checkpoints and their key are published', async () => {
     const t = await h.createTenant();
-    const created = await http('POST', `${h.url}/api/v1/admin/agents`, { token: t.adminKey, body: agentBody });
-    const id: string = created.body.agent.id;
+    const created = await createAgent(t.adminKey);
+    const id = created.id;
     await expect.poll(async () => (await stamps(t.adminKey, id)).length, { timeout: 15_000 }).toBe(1);
     const events = Array.from({ length: 4 }, () => requestEvent(id, t.tenantId));
     await queue.addBulk(events.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId } })));
     await expect.poll(async () => (await stamps(t.adminKey, id)).length, { timeout: 15_000 }).toBe(5);
 
-    await expect
-      .poll(async () => (await http('GET', `${h.url}/v1/audit/checkpoints`, { token: t.adminKey })).body.items[0]?.heads?.[0]?.seq, { timeout: 15_000 })
-      .toBe(5);
-    const cp = (await http('GET', `${h.url}/v1/audit/checkpoints`, { token: t.adminKey })).body.items[0];
+    await expect.poll(async () => (await checkpoints(t.adminKey))[0]?.heads[0]?.seq, { timeout: 15_000 }).toBe(5);
+    const cp = (await checkpoints(t.adminKey))[0]!;
     expect(cp).toMatchObject({ tenantId: t.tenantId, heads: [{ agentId: id, seq: 5 }], signature: expect.any(String) as string });
-    const keys = await http('GET', `${h.url}/v1/audit/checkpoint-keys`);
+    const keys = await http<{ keys: { keyId: string }[] }>('GET', `${h.url}/v1/audit/checkpoint-keys`);
     expect(keys.status).toBe(200);
-    expect(keys.body.keys.map((k: { keyId: string }) => k.keyId)).toContain(cp.keyId);
+    expect(keys.body.keys.map((k) => k.keyId)).toContain(cp.keyId);
 
     await db.query('DELETE FROM stamps WHERE agent_id = $1 AND seq > 3', [id]);
     expect((await http('GET', `${h.url}/v1/audit/agents/${id}/verify`, { token: t.adminKey })).body).toEqual({ valid: false, length: 3, firstBadSequence: 4 });
@@ -144,8 +150,7 @@ describe('audit', () => {
   it("another tenant's agent, request or checkpoints are not visible", async () => {
     const a = await h.createTenant();
     const b = await h.createTenant();
-    const created = await http('POST', `${h.url}/api/v1/admin/agents`, { token: a.adminKey, body: agentBody });
-    const id: string = created.body.agent.id;
+    const { id } = await createAgent(a.adminKey);
     const req = requestEvent(id, a.tenantId);
     await queue.add('stamp', req, { jobId: req.requestId });
     await expect.poll(async () => (await stamps(a.adminKey, id)).length, { timeout: 15_000 }).toBe(2);
@@ -155,7 +160,7 @@ describe('audit', () => {
       expect(res.body).toMatchObject({ error: expect.any(String) as string, request_id: expect.any(String) as string });
     }
     expect((await http('GET', `${h.url}/v1/audit/agents/${id}/stamps`)).status).toBe(401);
-    const theirs = (await http('GET', `${h.url}/v1/audit/checkpoints`, { token: b.adminKey })).body.items as { tenantId: string }[];
+    const theirs = await checkpoints(b.adminKey);
     expect(theirs.every((c) => c.tenantId === b.tenantId)).toBe(true);
   });
 });

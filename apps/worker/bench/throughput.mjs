@@ -9,6 +9,7 @@
 import { randomUUID, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { ROOT, createDatabase, dropDatabase, ensureServices, freePort, migrate } from '../../../scripts/lib/services.mjs';
@@ -90,8 +91,7 @@ try {
         await new Promise((r) => setTimeout(r, tick));
       }
     }
-    let done = 0;
-    while ((done = (await count()) - base) < EVENTS) await new Promise((r) => setTimeout(r, 50));
+    while ((await count()) - base < EVENTS) await new Promise((r) => setTimeout(r, 50));
     const seconds = (performance.now() - t0) / 1000;
     if (process.env.BENCH_METRICS) {
       for (const c of children) {
