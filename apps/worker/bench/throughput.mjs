@@ -22,6 +22,9 @@ const { values: opts } = parseArgs({
     paced: { type: 'string' },
     'batch-size': { type: 'string', default: '500' },
     concurrency: { type: 'string', default: '1000' },
+    // Events per job: 1 is the proxy's contract today (job id = request id); >1 packs events into
+    // `{ events: [...] }` jobs, which the worker also accepts, to show what the per-job overhead costs.
+    'per-job': { type: 'string', default: '1' },
   },
 });
 const EVENTS = Number(opts.events);
@@ -38,7 +41,7 @@ function event(agentId, tenantId, i) {
 const ports = new Map();
 async function startWorker(env) {
   const port = await freePort();
-  const child = spawn(process.execPath, [`${ROOT}/apps/worker/dist/main.js`], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=" + process.env.BENCH_PROF] : []), `${ROOT}/apps/worker/dist/main.js`], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 100; i++) {
     try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) { ports.set(child, port); return child; } } catch { /* starting */ }
     await new Promise((r) => setTimeout(r, 100));
@@ -70,8 +73,13 @@ try {
     let children;
     let t0;
     if (!opts.paced) {
+      const per = Number(opts['per-job']);
       for (let i = 0; i < events.length; i += 1000) {
-        await queue.addBulk(events.slice(i, i + 1000).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })));
+        const slice = events.slice(i, i + 1000);
+        const jobs = per === 1
+          ? slice.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } }))
+          : Array.from({ length: Math.ceil(slice.length / per) }, (_, k) => ({ name: 'stamps', data: { events: slice.slice(k * per, (k + 1) * per) }, opts: { removeOnComplete: true } }));
+        await queue.addBulk(jobs);
       }
       children = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
       t0 = performance.now();

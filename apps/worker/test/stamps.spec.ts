@@ -54,6 +54,20 @@ describe('stamp worker', () => {
     expect((await fetch(`${workers[0]!.url}/metrics`).then((r) => r.text())).match(/portcullis_worker_stamps_appended_total \d+/)).not.toBeNull();
   });
 
+  it('two workers racing on one agent keep its chain gap-free and ordered', async () => {
+    const tenantId = randomUUID();
+    const agentId = randomUUID();
+    const N = 3000;
+    const events = Array.from({ length: N }, (_, i) => requestEvent(agentId, tenantId, i));
+    // Small chunks, so both processes pick up jobs of this agent while the other is appending.
+    await enqueue(queue, events, 50);
+    await waitFor(async () => (await stampCount(db, agentId)) === N);
+    const chain = await chainOf(db, agentId);
+    expect(chain.map((e) => e.seq)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+    expect(verifyChain(agentId, chain)).toMatchObject({ valid: true, length: N });
+    expect(new Set(chain.map((e) => e.requestId)).size).toBe(N);
+  });
+
   it('a replayed job (same request id) adds nothing', async () => {
     const tenantId = randomUUID();
     const agentId = randomUUID();
@@ -71,6 +85,20 @@ describe('stamp worker', () => {
     expect(after.slice(0, 50)).toEqual(before);
     expect(after[50]!.requestId).toBe(marker.requestId);
     expect(verifyChain(agentId, after).valid).toBe(true);
+  });
+
+  it('a job packing several events appends each once, also when replayed', async () => {
+    const tenantId = randomUUID();
+    const agents = [randomUUID(), randomUUID()];
+    const events = Array.from({ length: 30 }, (_, i) => requestEvent(agents[i % 2]!, tenantId, i));
+    await queue.add('stamps', { events });
+    await queue.add('stamps', { events: events.slice(10) });
+    await waitFor(async () => (await stampCount(db, agents[0]!)) === 15 && (await stampCount(db, agents[1]!)) === 15);
+    await waitFor(async () => (await queue.getJobCounts('wait', 'active')).active + (await queue.getJobCounts('wait')).wait === 0);
+    for (const a of agents) {
+      expect(await stampCount(db, a)).toBe(15);
+      expect(verifyChain(a, await chainOf(db, a)).valid).toBe(true);
+    }
   });
 
   it('an event that can never be appended fails its job and touches no chain', async () => {

@@ -151,28 +151,38 @@ export function startStampsProcessor(ctx: WorkerContext): Promise<RunningProcess
   };
   const batcher = new StampBatcher(ctx.pg, ctx.config.stampBatchSize, ctx.config.dbPoolSize, ctx.logger, metrics);
 
+  const reject = (jobId: string | undefined, reason: string): void => {
+    metrics.rejected.inc();
+    ctx.logger.error({ jobId, reason }, 'stamp event rejected');
+  };
+  const appendOne = async (jobId: string | undefined, data: unknown): Promise<AppendOutcome> => {
+    const input = toStampInput(data);
+    if (typeof input === 'string') {
+      reject(jobId, input);
+      return { kind: 'rejected', reason: input };
+    }
+    const outcome = await batcher.append(input);
+    if (outcome.kind === 'appended') metrics.appended.inc();
+    else if (outcome.kind === 'duplicate') metrics.duplicates.inc();
+    else reject(jobId, outcome.reason);
+    return outcome;
+  };
+
   const worker = new Worker(
     QUEUES.stamps,
+    // A job carries one StampEvent, or `{ events: StampEvent[] }` when a producer packs several into
+    // one job to save Redis round trips; either way each event is appended (or found) by its request id.
     async (job: Job) => {
-      const input = toStampInput(job.data);
-      if (typeof input === 'string') {
-        metrics.rejected.inc();
-        ctx.logger.error({ jobId: job.id, reason: input }, 'stamp job rejected');
-        throw new UnrecoverableError(input);
+      const data = job.data as { events?: unknown };
+      const many = Array.isArray(data.events);
+      const outcomes = await Promise.all(many ? (data.events as unknown[]).map((e) => appendOne(job.id, e)) : [appendOne(job.id, data)]);
+      const rejected = outcomes.filter((o): o is Extract<AppendOutcome, { kind: 'rejected' }> => o.kind === 'rejected');
+      if (rejected.length) {
+        // The job's other events are committed; a retry would find them and add nothing.
+        throw new UnrecoverableError(`${rejected.length} event(s) can never be appended: ${rejected[0]!.reason}`);
       }
-      const outcome = await batcher.append(input);
-      switch (outcome.kind) {
-        case 'appended':
-          metrics.appended.inc();
-          return { seq: outcome.seq, stateHash: outcome.stateHash };
-        case 'duplicate':
-          metrics.duplicates.inc();
-          return { duplicate: true };
-        case 'rejected':
-          metrics.rejected.inc();
-          ctx.logger.error({ jobId: job.id, agentId: input.agentId, reason: outcome.reason }, 'stamp job rejected');
-          throw new UnrecoverableError(outcome.reason);
-      }
+      const last = outcomes[outcomes.length - 1];
+      return many ? { events: outcomes.length } : last?.kind === 'appended' ? { seq: last.seq, stateHash: last.stateHash } : { duplicate: true };
     },
     {
       connection: ctx.redis,
