@@ -94,7 +94,10 @@ describe('stamp worker', () => {
     await queue.add('stamps', { events });
     await queue.add('stamps', { events: events.slice(10) });
     await waitFor(async () => (await stampCount(db, agents[0]!)) === 15 && (await stampCount(db, agents[1]!)) === 15);
-    await waitFor(async () => (await queue.getJobCounts('wait', 'active')).active + (await queue.getJobCounts('wait')).wait === 0);
+    await waitFor(async () => {
+      const c = await queue.getJobCounts('wait', 'active');
+      return (c.wait ?? 0) + (c.active ?? 0) === 0;
+    });
     for (const a of agents) {
       expect(await stampCount(db, a)).toBe(15);
       expect(verifyChain(a, await chainOf(db, a)).valid).toBe(true);
