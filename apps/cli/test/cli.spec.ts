@@ -55,6 +55,13 @@ describe('portcullis audit', () => {
       body: { name: 'cli-bot', upstreamUrl: 'http://127.0.0.1:9', requiredCredentials: [] },
     });
     agentId = agent.body.agent.id;
+    // Its `created` stamp (relayed from the outbox) is seq 1; the requests follow.
+    for (let until = Date.now() + 15_000; ; ) {
+      const r = await cli(['audit', 'last', '--agent', agentId, '--json'], env);
+      if (r.code === 0 && (JSON.parse(r.stdout) as unknown[]).length === 1) break;
+      if (Date.now() > until) throw new Error(`no created stamp: ${r.stderr}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
     const events = Array.from({ length: 12 }, (_, i) => ({
       type: 'request', requestId: randomUUID(), tenantId: tenant.body.tenant.id, agentId, userId: null, authKind: 'runtime_token', method: 'POST',
       path: `/api/v1/agents/${agentId}/invoke`, status: 200, bytesIn: i, bytesOut: 1, startedAt: new Date().toISOString(), durationMs: 1, upstreamMs: 1,

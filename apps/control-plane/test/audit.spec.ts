@@ -64,6 +64,8 @@ describe('audit', () => {
     const cred = await http('POST', `${h.url}/api/v1/admin/credentials`, { token: t.adminKey, body: { serviceType: 'github', value: 'ghp_secretvalue' } });
     expect(cred.status).toBe(201);
     await http('POST', `${h.url}/api/v1/admin/credentials`, { token: t.adminKey, body: { serviceType: 'slack', value: 'xoxb-other' } });
+    // Admin stamps arrive through the outbox relay; the request comes after them.
+    await expect.poll(async () => (await stamps(t.adminKey, id)).length, { timeout: 15_000 }).toBe(6);
     const req = requestEvent(id, t.tenantId);
     await queue.add('stamp', req, { jobId: req.requestId });
 

@@ -92,10 +92,12 @@ const workers = [await startWorker(), await startWorker()];
 
 // ---- load --------------------------------------------------------------------------------------------
 const answered = new Map(); // agentId -> Set of request ids the "proxy" answered
+const ADMIN_EVENTS = opts.proxy ? 0 : 25;
+let loadTenant;
 let running = true;
 
 async function directLoad() {
-  const tenantId = randomUUID();
+  const tenantId = (loadTenant = randomUUID());
   const agents = Array.from({ length: Number(opts.agents) }, () => randomUUID());
   for (const a of agents) answered.set(a, new Set());
   const queue = new Queue('stamps', { connection: { url: redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 200 }, prefix: `{${prefix}}` });
@@ -158,6 +160,13 @@ try {
   await sleep(5_000);
   say('stopping Redis for 10 s');
   await stopRedis();
+  // Admin actions committed while Redis is away: the control plane writes them to the outbox.
+  const firstAgent = [...answered.keys()][0];
+  for (let k = 0; k < ADMIN_EVENTS; k++) {
+    const e = { type: 'admin', requestId: randomUUID(), tenantId: loadTenant, agentId: firstAgent, action: 'updated', actor: 'api-key:fault', at: new Date().toISOString() };
+    await db.query('INSERT INTO audit_outbox (id, event) VALUES (gen_random_uuid(), $1)', [JSON.stringify(e)]);
+  }
+  say(`${ADMIN_EVENTS} admin events written to the outbox while Redis is down`);
   await sleep(10_000);
   await startRedis();
   say('Redis back');
@@ -197,6 +206,13 @@ try {
       ok = false;
       say(`agent ${agentId}: answered ${ids.size}, stamps ${rows.length}, distinct ${distinct.size}, missing ${missing}, chain ${verdict.valid ? 'valid' : `bad at ${verdict.firstBadSequence}`}`);
     }
+  }
+  if (ADMIN_EVENTS) {
+    const admin = await db.query("SELECT count(*)::int AS n FROM stamps WHERE event_type = 'admin'");
+    const left = await db.query('SELECT count(*)::int AS n FROM audit_outbox');
+    const good = admin.rows[0].n === ADMIN_EVENTS && left.rows[0].n === 0;
+    if (!good) ok = false;
+    say(`admin events from the outbox: ${admin.rows[0].n} of ${ADMIN_EVENTS} stamped, ${left.rows[0].n} left in the outbox`);
   }
   const failed = await db.query('SELECT count(*)::int AS n FROM stamps');
   say(`${answered.size} agents, ${total} requests answered, ${failed.rows[0].n} stamps: ${ok ? 'PASS — counts match, no duplicates, every chain verifies' : 'FAIL'}`);

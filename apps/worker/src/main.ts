@@ -8,6 +8,7 @@ import type { RunningProcessor, StartProcessor, WorkerContext } from './context.
 import { createHealthServer } from './http.js';
 import { startStampsProcessor } from './queues/stamps/stamps.processor.js';
 import { startCheckpointsProcessor } from './queues/checkpoints/checkpoints.processor.js';
+import { startOutboxRelay } from './queues/outbox/outbox.relay.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -15,6 +16,7 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 const PROCESSORS: StartProcessor[] = [
   startStampsProcessor,
   startCheckpointsProcessor,
+  startOutboxRelay,
 ];
 
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@ import type { Agent } from '@portcullis/db';
 import { DomainError, EnvelopeCipher, generateToken, hashToken, isHttpUrl, notFound, tokenHint } from '@portcullis/domain';
 import { pageOf, type Page, type PageQueryDto } from '../common/pagination.js';
 import type { TenantPrincipal } from '../common/auth/principal.js';
-import { AuditEventsProducer } from '../audit/audit-events.producer.js';
+import { AuditEventsProducer, type AdminAction } from '../audit/audit-events.producer.js';
 import { CIPHER } from '../infra/tokens.js';
 import { SnapshotPublisher } from '../infra/snapshot-publisher.js';
 import { AgentsRepository, type AgentChange } from './agents.repository.js';
@@ -53,8 +53,9 @@ export class AgentsService {
       tokenHash: hashToken(runtimeToken),
       tokenHint: tokenHint(runtimeToken),
     });
-    await this.publisher.publishAgent(agent);
+    // Stamped before publishing: a publish failure (503) must not skip the stamp of a committed change.
     await this.audit.stamp(principal, [agent.id], 'created');
+    await this.publisher.publishAgent(agent);
     return { agent: AgentResponseDto.from(agent), runtimeToken };
   }
 
@@ -84,37 +85,35 @@ export class AgentsService {
       change.rateLimitRequests = dto.rateLimit?.requests ?? null;
       change.rateLimitWindowSeconds = dto.rateLimit?.windowSeconds ?? null;
     }
-    const agent = await this.change(tenantId, id, () => change);
     // Field names only: values (an upstream secret among them) never go on the chain.
-    await this.audit.stamp(principal, [id], 'updated', Object.keys(dto).filter((k) => dto[k as keyof AgentUpdateDto] !== undefined).sort());
-    return AgentResponseDto.from(agent);
+    const fields = Object.keys(dto).filter((k) => dto[k as keyof AgentUpdateDto] !== undefined).sort();
+    return AgentResponseDto.from(await this.change(principal, id, () => change, 'updated', fields));
   }
 
   /** The kill switch. Returns once every proxy has been told (see SnapshotPublisher). */
   async setStatus(principal: TenantPrincipal, id: string, status: 'active' | 'disabled'): Promise<AgentResponseDto> {
-    const agent = await this.change(principal.tenantId, id, () => ({ status }));
-    await this.audit.stamp(principal, [id], status === 'disabled' ? 'disabled' : 'enabled');
-    return AgentResponseDto.from(agent);
+    return AgentResponseDto.from(await this.change(principal, id, () => ({ status }), status === 'disabled' ? 'disabled' : 'enabled'));
   }
 
   async regenerateToken(principal: TenantPrincipal, id: string): Promise<RuntimeTokenDto> {
     const runtimeToken = generateToken('runtime');
-    await this.change(principal.tenantId, id, () => ({ tokenHash: hashToken(runtimeToken), tokenHint: tokenHint(runtimeToken) }));
-    await this.audit.stamp(principal, [id], 'token_regenerated');
+    await this.change(principal, id, () => ({ tokenHash: hashToken(runtimeToken), tokenHint: tokenHint(runtimeToken) }), 'token_regenerated');
     return { runtimeToken };
   }
 
   async delete(principal: TenantPrincipal, id: string): Promise<void> {
     const agent = await this.agents.delete(principal.tenantId, id);
     if (!agent) throw notFound('agent');
-    await this.publisher.removeAgent(agent);
     // The chain outlives the agent; its last entry says who deleted it.
     await this.audit.stamp(principal, [id], 'deleted');
+    await this.publisher.removeAgent(agent);
   }
 
-  private async change(tenantId: string, id: string, fn: (a: Agent) => AgentChange): Promise<Agent> {
-    const result = await this.agents.update(tenantId, id, fn);
+  /** Commit, stamp, publish: the stamp comes before the publish so a publish failure (503) cannot skip it. */
+  private async change(principal: TenantPrincipal, id: string, fn: (a: Agent) => AgentChange, action: AdminAction, changes?: string[]): Promise<Agent> {
+    const result = await this.agents.update(principal.tenantId, id, fn);
     if (!result) throw notFound('agent');
+    await this.audit.stamp(principal, [id], action, changes);
     await this.publisher.publishAgent(result.after, result.before.tokenHash);
     return result.after;
   }

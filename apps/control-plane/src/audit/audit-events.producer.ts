@@ -1,45 +1,32 @@
 /**
- * Puts admin actions on agents' chains through the same `stamps` queue the proxy uses, so the worker
- * is the one writer of every chain. Called after the change has committed.
- *
- * Redis down: each enqueue is retried (bounded, about 3 s in all) and then the request fails with 503
- * "change saved, stamp not queued" and an error log naming the agent, action and actor; it is never
- * dropped silently. (A transactional outbox drained by the worker would close that window entirely;
- * it is not built yet.) Job id = the action's own id, so a retried enqueue cannot add a second job.
+ * Admin actions on agents go on their chains through the same `stamps` queue the proxy uses, by way of
+ * an outbox: right after a change commits, its stamp event is written to `audit_outbox` in Postgres
+ * (which just accepted the change, so it is up); the worker relays outbox rows to the queue and deletes
+ * them in one transaction, retrying while Redis is away. So an admin request never waits on Redis for
+ * its stamp, and a Redis outage loses nothing. The request fails with 503 only if the outbox write
+ * itself fails. (The outbox row is written just after the change's own transaction, not inside it: a
+ * crash between the two statements is the one remaining window.)
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { QUEUES, queuePrefix, type AdminStampEvent } from '@portcullis/contracts';
+import type { AdminStampEvent } from '@portcullis/contracts';
+import type { PrismaClient } from '@portcullis/db';
 import { DomainError } from '@portcullis/domain';
-import { InjectConfig, type Config } from '../common/config.js';
 import { LOGGER } from '../common/logger.provider.js';
 import type { TenantPrincipal } from '../common/auth/principal.js';
+import { InjectPrisma } from '../infra/tokens.js';
 
 export type AdminAction = AdminStampEvent['action'];
 
-const ATTEMPTS = 4;
-const ATTEMPT_TIMEOUT_MS = 600;
-
 @Injectable()
-export class AuditEventsProducer implements OnApplicationShutdown {
-  private readonly queue: Queue;
-
+export class AuditEventsProducer {
   constructor(
-    @InjectConfig() config: Config,
+    @InjectPrisma() private readonly prisma: PrismaClient,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    this.queue = new Queue(QUEUES.stamps, {
-      prefix: queuePrefix(config.redisPrefix),
-      // Fail each command fast so the retry loop below, not ioredis, decides how long to wait.
-      connection: { url: config.redisUrl, maxRetriesPerRequest: 1 },
-    });
-    this.queue.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'audit queue connection error'));
-  }
+  ) {}
 
-  /** Stamps one action on each listed agent's chain. */
+  /** Records one action for each listed agent's chain. Request id = the action's own id, so a relay replay adds nothing. */
   async stamp(principal: TenantPrincipal, agentIds: readonly string[], action: AdminAction, changes?: string[]): Promise<void> {
     if (!agentIds.length) return;
     const at = new Date().toISOString();
@@ -53,31 +40,11 @@ export class AuditEventsProducer implements OnApplicationShutdown {
       at,
       ...(changes?.length ? { changes } : {}),
     }));
-    const jobs = events.map((data) => ({ name: 'admin', data, opts: { jobId: data.requestId, removeOnComplete: true } }));
-    for (let attempt = 1; ; attempt++) {
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          this.queue.addBulk(jobs),
-          new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('enqueue timed out')), ATTEMPT_TIMEOUT_MS))),
-        ]);
-        return;
-      } catch (err) {
-        if (attempt >= ATTEMPTS) {
-          this.logger.error(
-            { err: (err as Error).message, action, actor: principal.label, tenantId: principal.tenantId, agentIds, requestIds: events.map((e) => e.requestId) },
-            'admin audit stamp could not be queued',
-          );
-          throw new DomainError('unavailable', `the change was saved, but its audit stamp could not be queued (${action}); retry when the queue is back`);
-        }
-        await sleep(100 * 3 ** (attempt - 1));
-      } finally {
-        clearTimeout(timer);
-      }
+    try {
+      await this.prisma.auditOutbox.createMany({ data: events.map((e) => ({ event: JSON.stringify(e) })) });
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message, action, actor: principal.label, tenantId: principal.tenantId, agentIds }, 'admin audit stamp could not be recorded');
+      throw new DomainError('unavailable', `the change was saved, but its audit stamp could not be recorded (${action}); retry later`);
     }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
   }
 }

@@ -30,8 +30,8 @@ export class CredentialsService {
     const { tenantId } = principal;
     const sealed = await this.cipher.seal(dto.value, tenantId);
     const { row, created } = await this.credentials.upsert(tenantId, dto.userId ?? TENANT_WIDE, dto.serviceType, sealed);
-    await this.publisher.publishCredential(row);
     await this.stampAgents(principal, row.serviceType, row.subject, 'set');
+    await this.publisher.publishCredential(row);
     return { credential: CredentialResponseDto.from(row), created };
   }
 
@@ -50,7 +50,7 @@ export class CredentialsService {
   async delete(principal: TenantPrincipal, id: string): Promise<void> {
     const row = await this.credentials.delete(principal.tenantId, id);
     if (!row) throw notFound('credential');
-    await this.publisher.publishCredential(row, true);
     await this.stampAgents(principal, row.serviceType, row.subject, 'deleted');
+    await this.publisher.publishCredential(row, true);
   }
 }
