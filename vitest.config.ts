@@ -3,12 +3,22 @@ import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
 const libs = ['domain', 'contracts', 'config', 'db', 'testing'];
-const alias = Object.fromEntries(libs.map((l) => [`@portcullis/${l}`, fileURLToPath(new URL(`./libs/${l}/src/index.ts`, import.meta.url))]));
+const alias = Object.fromEntries(
+  libs.map((l) => [`@portcullis/${l}`, fileURLToPath(new URL(`./libs/${l}/src/index.ts`, import.meta.url))]),
+);
 
 // Tests run against the libraries' sources (no build needed); e2e tests drive the built apps as
 // separate processes. SWC keeps Nest's decorator metadata, which esbuild cannot emit.
 export default defineConfig({
-  plugins: [swc.vite({ jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true } } })],
+  plugins: [
+    swc.vite({
+      jsc: {
+        target: 'es2022',
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+      },
+    }),
+  ],
   resolve: { alias },
   test: {
     reporters: ['default'],

@@ -15,38 +15,38 @@
 //  * maps the known `migrate dev --create-only` double-free ("null pointer passed to rust", raised
 //    after the migration file was written) to exit 0;
 //  * kills the CLI if it runs longer than PRISMA_OFFLINE_TIMEOUT_MS (default 600000) -> exit 124.
-import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import Module, { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Module, { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url)
-const CLI = path.join(path.dirname(require.resolve('prisma/package.json')), 'build', 'index.js')
-const SELF = fileURLToPath(import.meta.url)
-const RUN_CLI = '--prisma-offline-run-cli'
-const MIGRATIONS = process.env.PRISMA_MIGRATIONS_DIR ?? 'prisma/migrations'
-const SCHEMA = process.env.PRISMA_SCHEMA ?? 'prisma/schema.prisma'
+const require = createRequire(import.meta.url);
+const CLI = path.join(path.dirname(require.resolve('prisma/package.json')), 'build', 'index.js');
+const SELF = fileURLToPath(import.meta.url);
+const RUN_CLI = '--prisma-offline-run-cli';
+const MIGRATIONS = process.env.PRISMA_MIGRATIONS_DIR ?? 'prisma/migrations';
+const SCHEMA = process.env.PRISMA_SCHEMA ?? 'prisma/schema.prisma';
 
 // ---- child mode: load the CLI bundle so that it calls process.exit(code) when main() resolves ----
 if (process.argv[2] === RUN_CLI) {
-  const src = readFileSync(CLI, 'utf8')
+  const src = readFileSync(CLI, 'utf8');
   // prisma@6.19.3 ends with: eval("require.main === module")&&D4t().then(e=>{e!==0&&process.exit(e)})
-  const re = /eval\("require\.main === module"\)&&([\w$]+)\(\)\.then\(([\w$]+)=>\{\2!==0&&process\.exit\(\2\)\}\)/
-  const patched = src.replace(re, '$1().then($2=>{process.exit($2)})')
-  process.argv = [process.argv[0], CLI, ...process.argv.slice(3)]
+  const re = /eval\("require\.main === module"\)&&([\w$]+)\(\)\.then\(([\w$]+)=>\{\2!==0&&process\.exit\(\2\)\}\)/;
+  const patched = src.replace(re, '$1().then($2=>{process.exit($2)})');
+  process.argv = [process.argv[0], CLI, ...process.argv.slice(3)];
   if (patched === src) {
-    process.stderr.write('prisma-offline: CLI entry pattern not found (prisma version changed?); running unpatched\n')
-    Module.runMain() // argv[1] is the CLI now: behaves like `node .../build/index.js`
+    process.stderr.write('prisma-offline: CLI entry pattern not found (prisma version changed?); running unpatched\n');
+    Module.runMain(); // argv[1] is the CLI now: behaves like `node .../build/index.js`
   } else {
-    const m = new Module(CLI, null)
-    m.filename = CLI
-    m.paths = Module._nodeModulePaths(path.dirname(CLI))
-    m._compile(patched, CLI)
+    const m = new Module(CLI, null);
+    m.filename = CLI;
+    m.paths = Module._nodeModulePaths(path.dirname(CLI));
+    m._compile(patched, CLI);
   }
 } else {
-  await parent()
+  await parent();
 }
 
 function runPrisma(args) {
@@ -59,66 +59,79 @@ function runPrisma(args) {
         PRISMA_ENGINES_CHECKSUM_IGNORE_MISSING: '1', // belt and braces: never fetch .sha256 files
       },
       stdio: ['inherit', 'inherit', 'pipe'],
-    })
-    let stderrTail = ''
+    });
+    let stderrTail = '';
     child.stderr.on('data', (d) => {
-      process.stderr.write(d)
-      stderrTail = (stderrTail + d).slice(-8192)
-    })
-    const timeoutMs = Number(process.env.PRISMA_OFFLINE_TIMEOUT_MS ?? 600_000)
+      process.stderr.write(d);
+      stderrTail = (stderrTail + d).slice(-8192);
+    });
+    const timeoutMs = Number(process.env.PRISMA_OFFLINE_TIMEOUT_MS ?? 600_000);
     const timer = setTimeout(() => {
-      process.stderr.write(`\nprisma-offline: CLI still running after ${timeoutMs} ms, killing it\n`)
-      child.kill('SIGKILL')
-    }, timeoutMs)
+      process.stderr.write(`\nprisma-offline: CLI still running after ${timeoutMs} ms, killing it\n`);
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code: code ?? (signal === 'SIGKILL' ? 124 : 1), stderrTail })
-    })
-  })
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal === 'SIGKILL' ? 124 : 1), stderrTail });
+    });
+  });
 }
 
 async function parent() {
-  const args = process.argv.slice(2)
+  const args = process.argv.slice(2);
 
   if (args[0] === 'create-migration') {
-    const name = (args[1] ?? '').replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '')
+    const name = (args[1] ?? '').replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
     if (!name) {
-      console.error('usage: node scripts/prisma.mjs create-migration <name>')
-      process.exit(1)
+      console.error('usage: node scripts/prisma.mjs create-migration <name>');
+      process.exit(1);
     }
-    mkdirSync(MIGRATIONS, { recursive: true })
+    mkdirSync(MIGRATIONS, { recursive: true });
     // --from-migrations needs the lock file even for an empty folder (--from-empty would add a
     // spurious `CREATE SCHEMA IF NOT EXISTS "public"` that `migrate dev` does not emit).
-    const lock = path.join(MIGRATIONS, 'migration_lock.toml')
+    const lock = path.join(MIGRATIONS, 'migration_lock.toml');
     if (!existsSync(lock)) {
-      writeFileSync(lock, '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n')
+      writeFileSync(
+        lock,
+        '# Please do not edit this file manually\n# It should be added in your version-control system (e.g., Git)\nprovider = "postgresql"\n',
+      );
     }
-    const tmp = path.join(tmpdir(), `prisma-offline-${process.pid}.sql`)
-    const r = await runPrisma(['migrate', 'diff', '--from-migrations', MIGRATIONS,
-      '--to-schema-datamodel', SCHEMA, '--script', '--exit-code', '--output', tmp])
+    const tmp = path.join(tmpdir(), `prisma-offline-${process.pid}.sql`);
+    const r = await runPrisma([
+      'migrate',
+      'diff',
+      '--from-migrations',
+      MIGRATIONS,
+      '--to-schema-datamodel',
+      SCHEMA,
+      '--script',
+      '--exit-code',
+      '--output',
+      tmp,
+    ]);
     if (r.code !== 2) {
-      rmSync(tmp, { force: true })
-      if (r.code === 0) console.log('No schema changes: no migration created.')
-      process.exit(r.code)
+      rmSync(tmp, { force: true });
+      if (r.code === 0) console.log('No schema changes: no migration created.');
+      process.exit(r.code);
     }
-    const d = new Date()
-    const p = (n) => String(n).padStart(2, '0')
-    const ts = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`
-    const dir = path.join(MIGRATIONS, `${ts}_${name}`)
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(path.join(dir, 'migration.sql'), readFileSync(tmp))
-    rmSync(tmp, { force: true })
-    console.log(`Created ${path.join(dir, 'migration.sql')}`)
-    process.exit(0)
+    const d = new Date();
+    const p = (n) => String(n).padStart(2, '0');
+    const ts = `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+    const dir = path.join(MIGRATIONS, `${ts}_${name}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'migration.sql'), readFileSync(tmp));
+    rmSync(tmp, { force: true });
+    console.log(`Created ${path.join(dir, 'migration.sql')}`);
+    process.exit(0);
   }
 
-  const r = await runPrisma(args)
-  if (r.code === 0 && args[0] === 'generate') annotateNullSentinels()
+  const r = await runPrisma(args);
+  if (r.code === 0 && args[0] === 'generate') annotateNullSentinels();
   if (r.code === 1 && args.includes('--create-only') && r.stderrTail.includes('null pointer passed to rust')) {
-    process.stderr.write('prisma-offline: ignoring known double-free after `migrate dev --create-only` (the migration was written)\n')
-    process.exit(0)
+    process.stderr.write('prisma-offline: ignoring known double-free after `migrate dev --create-only` (the migration was written)\n');
+    process.exit(0);
   }
-  process.exit(r.code)
+  process.exit(r.code);
 }
 
 // The generated client exports `DbNull`/`JsonNull`/`AnyNull` without a type annotation; their type is
@@ -126,11 +139,11 @@ async function parent() {
 // composite build needs) rejects them (TS4094). Annotating them with `typeof <runtime value>` keeps
 // the same type and makes it nameable.
 function annotateNullSentinels() {
-  const dir = path.join(path.dirname(SCHEMA), '..', 'libs/db/src/generated/prisma/internal')
+  const dir = path.join(path.dirname(SCHEMA), '..', 'libs/db/src/generated/prisma/internal');
   for (const file of ['prismaNamespace.ts', 'prismaNamespaceBrowser.ts']) {
-    const f = path.join(dir, file)
-    if (!existsSync(f)) continue
-    const src = readFileSync(f, 'utf8')
+    const f = path.join(dir, file);
+    if (!existsSync(f)) continue;
+    const src = readFileSync(f, 'utf8');
     const out = src
       .replace(
         /^export const (DbNull|JsonNull|AnyNull) = ((?:runtime\.)?objectEnumValues\.instances\.\w+)$/gm,
@@ -138,9 +151,9 @@ function annotateNullSentinels() {
       )
       // enum-like objects whose members are those sentinels: `{ K: typeof V, ... }` spelled out
       .replace(/^export const (\w+) = \{\n((?:\s+\w+: (?:DbNull|JsonNull|AnyNull),?\n)+)\} as const$/gm, (_m, name, body) => {
-        const members = [...body.matchAll(/(\w+): (\w+)/g)].map((m) => `readonly ${m[1]}: typeof ${m[2]}`)
-        return `export const ${name}: { ${members.join('; ')} } = {\n${body}} as const`
-      })
-    writeFileSync(f, out)
+        const members = [...body.matchAll(/(\w+): (\w+)/g)].map((m) => `readonly ${m[1]}: typeof ${m[2]}`);
+        return `export const ${name}: { ${members.join('; ')} } = {\n${body}} as const`;
+      });
+    writeFileSync(f, out);
   }
 }

@@ -85,9 +85,14 @@ function installRedis() {
   const root = process.getuid?.() === 0;
   const sudo = !root && haveCommand('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
   if (!root && !sudo) throw new Error('redis-server is missing and cannot be installed without root: install it, or set REDIS_URL');
-  if (!haveCommand('apt-get')) throw new Error('redis-server is missing and this is not a Debian-like system: install Redis, or set REDIS_URL');
+  if (!haveCommand('apt-get'))
+    throw new Error('redis-server is missing and this is not a Debian-like system: install Redis, or set REDIS_URL');
   log("installing Debian's redis-server package");
-  const run = (args) => execFileSync(sudo ? 'sudo' : args[0], sudo ? args : args.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const run = (args) =>
+    execFileSync(sudo ? 'sudo' : args[0], sudo ? args : args.slice(1), {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   run(['apt-get', 'update', '-qq']);
   run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'redis-server']);
 }
@@ -156,9 +161,13 @@ export async function dropDatabase(adminUrl, name) {
 
 /** Applies prisma/migrations to the database (offline; see scripts/prisma.mjs). */
 export function migrate(databaseUrl) {
-  execFileSync(process.execPath, [path.join(ROOT, 'scripts/prisma.mjs'), 'migrate', 'deploy'], {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/prisma.mjs'), 'migrate', 'deploy'], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    encoding: 'utf8',
     env: { ...process.env, DATABASE_URL: databaseUrl },
   });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout + r.stderr);
+    throw new Error(`migrations failed (exit ${r.status})`);
+  }
 }

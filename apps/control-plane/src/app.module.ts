@@ -34,6 +34,7 @@ import { IssuersRepository } from './issuers/issuers.repository.js';
 import { IssuersService } from './issuers/issuers.service.js';
 import { HealthController } from './health/health.controller.js';
 import { InternalController } from './internal/internal.controller.js';
+import { VaultModule } from './vault/vault.module.js';
 import { AuditModule } from './audit/audit.module.js';
 
 @Module({})
@@ -51,7 +52,7 @@ export class AppModule implements OnApplicationBootstrap {
     } satisfies DynamicModule;
     return {
       module: AppModule,
-      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), AuditModule],
+      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), VaultModule, AuditModule],
       controllers: [
         HealthController,
         TenantsController,
@@ -96,14 +97,11 @@ export class AppModule implements OnApplicationBootstrap {
    * comes back (a restarted Redis is empty), so the data plane heals without anyone's help.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const counts = await this.publisher.republishAll();
-    this.logger.info(counts, 'republished data-plane snapshots');
-    let first = true;
+    if (this.redis.status === 'ready') {
+      const counts = await this.publisher.republishAll();
+      this.logger.info(counts, 'republished data-plane snapshots');
+    }
     this.redis.on('ready', () => {
-      if (first) {
-        first = false;
-        return;
-      }
       this.publisher.republishAll().then(
         (c) => this.logger.info(c, 'republished after Redis reconnect'),
         (err: Error) => this.logger.error({ err: err.message }, 'republish after Redis reconnect failed'),

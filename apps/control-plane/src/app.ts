@@ -20,6 +20,8 @@ export async function createApp(config: Config, logger: Logger): Promise<NestExp
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  // No ETag: it is a hash of the body, and vault bodies hold secret values.
+  app.set('etag', false);
   app.set('trust proxy', false);
   app.use(requestContext(logger, metrics));
   app.useBodyParser('json', { limit: config.bodyLimitBytes, strict: true });

@@ -14,15 +14,18 @@ describe('agents', () => {
     redis = new Redis(testServices().redisUrl);
   });
   afterAll(async () => {
-    redis.disconnect();
-    await h.close();
+    redis?.disconnect();
+    await h?.close();
   });
 
   const agentBody = { name: 'support-bot', upstreamUrl: 'http://127.0.0.1:9', requiredCredentials: [{ serviceType: 'github' }] };
 
   it('creates an agent, shows its art_ token once and stores only its hash', async () => {
     const t = await h.createTenant();
-    const res = await http('POST', `${h.url}/api/v1/admin/agents`, { token: t.adminKey, body: { ...agentBody, upstreamSecret: 'upstream-s3cret' } });
+    const res = await http('POST', `${h.url}/api/v1/admin/agents`, {
+      token: t.adminKey,
+      body: { ...agentBody, upstreamSecret: 'upstream-s3cret' },
+    });
     expect(res.status).toBe(201);
     const token: string = res.body.runtimeToken;
     expect(token).toMatch(/^art_/);
@@ -56,10 +59,9 @@ describe('agents', () => {
       expect(JSON.parse((await redis.get(keys.agent(id)))!)).toMatchObject({ status: 'disabled', version: 2 });
       const on = await http('POST', `${h.url}/api/v1/admin/agents/${id}/enable`, { token: t.adminKey });
       expect(on.body).toMatchObject({ status: 'active', version: 3 });
-      await expect.poll(() => seen.filter((m) => m.kind === 'agent' && m.agentId === id).map((m) => (m as { status: string }).status)).toEqual([
-        'disabled',
-        'active',
-      ]);
+      await expect
+        .poll(() => seen.filter((m) => m.kind === 'agent' && m.agentId === id).map((m) => (m as { status: string }).status))
+        .toEqual(['disabled', 'active']);
     } finally {
       sub.disconnect();
     }

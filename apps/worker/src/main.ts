@@ -9,6 +9,7 @@ import { createHealthServer } from './http.js';
 import { startStampsProcessor } from './queues/stamps/stamps.processor.js';
 import { startCheckpointsProcessor } from './queues/checkpoints/checkpoints.processor.js';
 import { startOutboxRelay } from './queues/outbox/outbox.relay.js';
+import { startLeasesProcessor } from './queues/leases/leases.start.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -17,6 +18,7 @@ const PROCESSORS: StartProcessor[] = [
   startStampsProcessor,
   startCheckpointsProcessor,
   startOutboxRelay,
+  startLeasesProcessor,
 ];
 
 async function main(): Promise<void> {

@@ -2,6 +2,7 @@
 
 export const QUEUES = {
   stamps: 'stamps',
+  leases: 'leases',
 } as const;
 
 export type AuthKind = 'user_jwt' | 'api_key_jwt' | 'api_key_user_id' | 'runtime_token' | 'admin';
@@ -58,3 +59,9 @@ export interface VaultStampEvent {
  * canonical JSON of whatever event it is given, so a new event type needs no worker change.
  */
 export type StampEvent = RequestStampEvent | AdminStampEvent | VaultStampEvent;
+
+/** A lease's expiry: a delayed job on QUEUES.leases, job id `lease-<leaseId>`, due at the lease's end. */
+export interface LeaseExpiryJob {
+  leaseId: string;
+  tenantId: string;
+}

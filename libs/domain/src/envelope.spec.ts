@@ -32,9 +32,7 @@ describe('EnvelopeCipher', () => {
   });
   it('refuses another master key and another context', async () => {
     const sealed = await cipher.seal('value', 'tenant-a');
-    await expect(new EnvelopeCipher(new LocalKeyProvider(randomBytes(32))).open(sealed, 'tenant-a')).rejects.toThrow(
-      SealError,
-    );
+    await expect(new EnvelopeCipher(new LocalKeyProvider(randomBytes(32))).open(sealed, 'tenant-a')).rejects.toThrow(SealError);
     await expect(cipher.open(sealed, 'tenant-b')).rejects.toThrow(SealError);
     await expect(cipher.open('e1.other.x.y', 'tenant-a')).rejects.toThrow(SealError);
   });

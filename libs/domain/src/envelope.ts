@@ -98,7 +98,7 @@ export class LocalKeyProvider implements KeyProvider {
     try {
       return Promise.resolve(gcmOpen(this.masterKey, wrapped, 'portcullis:dek'));
     } catch (e) {
-      return Promise.reject(e as Error);
+      return Promise.reject(e instanceof Error ? e : new SealError());
     }
   }
 }

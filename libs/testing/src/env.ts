@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** What `npm test` (scripts/test.mjs) sets up for this run: its own database and Redis prefix. */
 export interface TestServices {
@@ -21,22 +21,22 @@ export const randomKey = (): string => randomBytes(32).toString('hex');
 export const randomSlug = (stem = 't'): string => `${stem}-${randomBytes(5).toString('hex')}`;
 
 /**
- * A complete control-plane environment on the test services, with fresh tokens. The master and
- * data-plane keys are derived from the run's database, so every control plane started in one run
- * (several spec files share the database) can open what another one sealed at its start-up republish.
+ * A complete control-plane environment on the test services. Keys and tokens are the run's own
+ * (scripts/test.mjs makes them once per run), so every control plane and proxy a test starts shares
+ * them, as a real deployment's pods do: the database holds values sealed under that master key.
  */
 export function controlPlaneEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const s = testServices();
-  const runKey = (use: string): string => createHash('sha256').update(`${use}:${s.databaseUrl}`).digest('hex');
+  const runKey = (name: string, make: () => string): string => (process.env[name] ??= make());
   return {
     DATABASE_URL: s.databaseUrl,
     REDIS_URL: s.redisUrl,
     PORTCULLIS_REDIS_PREFIX: s.redisPrefix,
-    PORTCULLIS_ROOT_TOKEN: `root-${randomBytes(24).toString('hex')}`,
-    PORTCULLIS_MASTER_KEY: runKey('master'),
-    PORTCULLIS_DATA_PLANE_KEY: runKey('data-plane'),
-    PORTCULLIS_JWT_SECRET: randomBytes(32).toString('hex'),
-    PORTCULLIS_INTERNAL_TOKEN: `int-${randomBytes(24).toString('hex')}`,
+    PORTCULLIS_ROOT_TOKEN: runKey('PORTCULLIS_ROOT_TOKEN', () => `root-${randomBytes(24).toString('hex')}`),
+    PORTCULLIS_MASTER_KEY: runKey('PORTCULLIS_MASTER_KEY', randomKey),
+    PORTCULLIS_DATA_PLANE_KEY: runKey('PORTCULLIS_DATA_PLANE_KEY', randomKey),
+    PORTCULLIS_JWT_SECRET: runKey('PORTCULLIS_JWT_SECRET', () => randomBytes(32).toString('hex')),
+    PORTCULLIS_INTERNAL_TOKEN: runKey('PORTCULLIS_INTERNAL_TOKEN', () => `int-${randomBytes(24).toString('hex')}`),
     LOG_LEVEL: 'info',
     ...overrides,
   };

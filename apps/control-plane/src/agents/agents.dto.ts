@@ -34,10 +34,14 @@ export class RateLimitDto {
 }
 
 export class AgentCreateDto {
-  @ApiProperty() @IsString() @Length(1, 100) @Matches(NAME, { message: 'name must start with a letter or digit and hold letters, digits, spaces, _ . -' })
+  @ApiProperty()
+  @IsString()
+  @Length(1, 100)
+  @Matches(NAME, { message: 'name must start with a letter or digit and hold letters, digits, spaces, _ . -' })
   name!: string;
 
-  @ApiProperty({ example: 'https://agent.internal:8080' }) @IsUrl(URL_OPTIONS, { message: 'upstreamUrl must be an http(s) URL' })
+  @ApiProperty({ example: 'https://agent.internal:8080' })
+  @IsUrl(URL_OPTIONS, { message: 'upstreamUrl must be an http(s) URL' })
   upstreamUrl!: string;
 
   @ApiProperty({ type: [RequiredCredentialDto] })
@@ -60,10 +64,16 @@ export class AgentCreateDto {
 
 /** Every field optional; `null` clears description, upstreamSecret and rateLimit. */
 export class AgentUpdateDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 100) @Matches(NAME, { message: 'name must start with a letter or digit and hold letters, digits, spaces, _ . -' })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  @Matches(NAME, { message: 'name must start with a letter or digit and hold letters, digits, spaces, _ . -' })
   name?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsUrl(URL_OPTIONS, { message: 'upstreamUrl must be an http(s) URL' })
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsUrl(URL_OPTIONS, { message: 'upstreamUrl must be an http(s) URL' })
   upstreamUrl?: string;
 
   @ApiPropertyOptional({ type: [RequiredCredentialDto] })
@@ -110,9 +120,7 @@ export class AgentResponseDto {
       requiredCredentials: a.requiredCredentials as unknown as RequiredCredential[],
       hasUpstreamSecret: a.sealedUpstreamSecret !== null,
       rateLimit:
-        a.rateLimitRequests && a.rateLimitWindowSeconds
-          ? { requests: a.rateLimitRequests, windowSeconds: a.rateLimitWindowSeconds }
-          : null,
+        a.rateLimitRequests && a.rateLimitWindowSeconds ? { requests: a.rateLimitRequests, windowSeconds: a.rateLimitWindowSeconds } : null,
       status: a.status,
       tokenHint: a.tokenHint,
       version: a.version,

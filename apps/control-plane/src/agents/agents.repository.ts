@@ -37,10 +37,16 @@ export class AgentsRepository {
    * Changes one agent under a row lock and bumps its version, so concurrent changes serialise and
    * each one sees the state the previous one left. `change` may inspect the current row.
    */
-  async update(tenantId: string, id: string, change: (current: Agent) => AgentChange | Promise<AgentChange>): Promise<{ before: Agent; after: Agent } | null> {
+  async update(
+    tenantId: string,
+    id: string,
+    change: (current: Agent) => AgentChange | Promise<AgentChange>,
+  ): Promise<{ before: Agent; after: Agent } | null> {
     try {
       return await this.prisma.$transaction(async (tx) => {
-        const locked = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM agents WHERE id = ${id}::uuid AND tenant_id = ${tenantId}::uuid FOR UPDATE`;
+        const locked = await tx.$queryRaw<
+          { id: string }[]
+        >`SELECT id FROM agents WHERE id = ${id}::uuid AND tenant_id = ${tenantId}::uuid FOR UPDATE`;
         if (locked.length === 0) return null;
         const before = await tx.agent.findUniqueOrThrow({ where: { id } });
         const data = await change(before);

@@ -61,7 +61,7 @@ export class AgentsService {
 
   async list(tenantId: string, page: PageQueryDto, status?: 'active' | 'disabled'): Promise<Page<AgentResponseDto>> {
     const { rows, limit } = await this.agents.list(tenantId, page, status);
-    return pageOf(rows, limit, AgentResponseDto.from);
+    return pageOf(rows, limit, (r) => AgentResponseDto.from(r));
   }
 
   async get(tenantId: string, id: string): Promise<AgentResponseDto> {

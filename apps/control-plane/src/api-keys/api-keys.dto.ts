@@ -4,7 +4,10 @@ import { ROLES, type Role } from '@portcullis/domain';
 import type { ApiKey } from '@portcullis/db';
 
 export class ApiKeyCreateDto {
-  @ApiProperty() @IsString() @Length(1, 100) @Matches(/^[\w .:-]+$/, { message: 'name may hold letters, digits, spaces and _ . : -' })
+  @ApiProperty()
+  @IsString()
+  @Length(1, 100)
+  @Matches(/^[\w .:-]+$/, { message: 'name may hold letters, digits, spaces and _ . : -' })
   name!: string;
   @ApiProperty({ enum: [...ROLES] }) @IsIn([...ROLES]) role!: Role;
 }

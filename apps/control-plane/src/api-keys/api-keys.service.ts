@@ -29,7 +29,7 @@ export class ApiKeysService {
 
   async list(tenantId: string, page: PageQueryDto): Promise<Page<ApiKeyResponseDto>> {
     const { rows, limit } = await this.keys.list(tenantId, page);
-    return pageOf(rows, limit, ApiKeyResponseDto.from);
+    return pageOf(rows, limit, (r) => ApiKeyResponseDto.from(r));
   }
 
   async get(tenantId: string, id: string): Promise<ApiKeyResponseDto> {

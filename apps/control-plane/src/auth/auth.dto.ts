@@ -4,7 +4,10 @@ import { SLUG_PATTERN } from '@portcullis/domain';
 import { UserResponseDto } from '../users/users.dto.js';
 
 export class LoginDto {
-  @ApiProperty({ description: 'tenant slug' }) @IsString() @Matches(SLUG_PATTERN, { message: 'tenant must be a tenant slug' }) tenant!: string;
+  @ApiProperty({ description: 'tenant slug' })
+  @IsString()
+  @Matches(SLUG_PATTERN, { message: 'tenant must be a tenant slug' })
+  tenant!: string;
   @ApiProperty() @IsEmail() @MaxLength(254) email!: string;
   @ApiProperty() @IsString() @Length(1, 256) password!: string;
 }

@@ -18,7 +18,7 @@ interface BodyParserError {
 function messageOf(response: unknown, fallback: string): string {
   if (typeof response === 'string') return response;
   if (response && typeof response === 'object' && 'message' in response) {
-    const m = (response as { message: unknown }).message;
+    const m = response.message;
     if (Array.isArray(m)) return m.map(String).join('; ');
     if (typeof m === 'string') return m;
   }
@@ -51,6 +51,7 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      if (status === 413) return [413, { error: 'request body too large', request_id: requestId }];
       const message = status >= 500 ? 'internal error' : messageOf(exception.getResponse(), exception.message);
       return [status, { error: message, request_id: requestId }];
     }

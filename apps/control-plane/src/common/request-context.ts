@@ -5,7 +5,8 @@ import { HEADERS } from '@portcullis/contracts';
 import type { Metrics } from './metrics.js';
 
 const SAFE_ID = /^[A-Za-z0-9._-]{8,128}$/;
-
+// One-time link tokens travel in the URL (/v1/onboard/<token>); they must not reach the log.
+const LINK_TOKEN = /olt_[0-9A-Za-z]+/g;
 
 /** Gives every request an id (the caller's X-Request-Id when sane), echoes it, and logs the outcome. */
 export function requestContext(logger: Logger, metrics: Metrics) {
@@ -21,7 +22,7 @@ export function requestContext(logger: Logger, metrics: Metrics) {
       metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.latency.observe({ method: req.method, route }, ms / 1000);
       logger.info(
-        { request_id: req.requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        { request_id: req.requestId, method: req.method, path: req.path.replace(LINK_TOKEN, 'olt_[redacted]'), status: res.statusCode, ms: Math.round(ms * 10) / 10 },
         'request',
       );
     });

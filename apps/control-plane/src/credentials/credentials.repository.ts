@@ -8,7 +8,12 @@ export class CredentialsRepository {
   constructor(@InjectPrisma() private readonly prisma: PrismaClient) {}
 
   /** Insert or replace the sealed value for (tenant, subject, service); `created` tells which. */
-  async upsert(tenantId: string, subject: string, serviceType: string, sealedValue: string): Promise<{ row: Credential; created: boolean }> {
+  async upsert(
+    tenantId: string,
+    subject: string,
+    serviceType: string,
+    sealedValue: string,
+  ): Promise<{ row: Credential; created: boolean }> {
     const where = { tenantId_subject_serviceType: { tenantId, subject, serviceType } };
     return this.prisma.$transaction(async (tx) => {
       const existing = await tx.credential.findUnique({ where, select: { id: true } });
@@ -29,10 +34,19 @@ export class CredentialsRepository {
     return this.prisma.credential.findFirst({ where: { tenantId, id } });
   }
 
-  async list(tenantId: string, page: PageQueryDto, filter: { subject?: string; serviceType?: string }): Promise<{ rows: Credential[]; limit: number }> {
+  async list(
+    tenantId: string,
+    page: PageQueryDto,
+    filter: { subject?: string; serviceType?: string },
+  ): Promise<{ rows: Credential[]; limit: number }> {
     const k = keyset(page);
     const rows = await this.prisma.credential.findMany({
-      where: { tenantId, ...(filter.subject ? { subject: filter.subject } : {}), ...(filter.serviceType ? { serviceType: filter.serviceType } : {}), ...k.where },
+      where: {
+        tenantId,
+        ...(filter.subject ? { subject: filter.subject } : {}),
+        ...(filter.serviceType ? { serviceType: filter.serviceType } : {}),
+        ...k.where,
+      },
       orderBy: k.orderBy,
       take: k.take,
     });

@@ -38,7 +38,7 @@ export class CredentialsService {
   async list(tenantId: string, q: CredentialListQueryDto): Promise<Page<CredentialResponseDto>> {
     const filter = { ...(q.userId ? { subject: q.userId } : {}), ...(q.serviceType ? { serviceType: q.serviceType } : {}) };
     const { rows, limit } = await this.credentials.list(tenantId, q, filter);
-    return pageOf(rows, limit, CredentialResponseDto.from);
+    return pageOf(rows, limit, (r) => CredentialResponseDto.from(r));
   }
 
   async get(tenantId: string, id: string): Promise<CredentialResponseDto> {

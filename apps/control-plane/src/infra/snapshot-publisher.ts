@@ -14,7 +14,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Agent, ApiKey, Credential, PrismaClient } from '@portcullis/db';
-import { DomainError, EnvelopeCipher, sealWithKey } from '@portcullis/domain';
+import { DomainError, EnvelopeCipher, SealError, sealWithKey } from '@portcullis/domain';
 import {
   TENANT_WIDE,
   type AgentSnapshot,
@@ -178,10 +178,13 @@ export class SnapshotPublisher implements OnModuleDestroy {
       await this.publishTenant(t.id);
       counts.tenants++;
     }
-    await this.eachBatch((cursor) => this.prisma.agent.findMany({ take: BATCH, ...cursor, orderBy: { id: 'asc' } }), async (a) => {
-      await this.publishAgent(a);
-      counts.agents++;
-    });
+    await this.eachBatch(
+      (cursor) => this.prisma.agent.findMany({ take: BATCH, ...cursor, orderBy: { id: 'asc' } }),
+      async (a) => {
+        await this.publishAgent(a);
+        counts.agents++;
+      },
+    );
     await this.eachBatch(
       (cursor) => this.prisma.apiKey.findMany({ where: { revokedAt: null }, take: BATCH, ...cursor, orderBy: { id: 'asc' } }),
       async (k) => {
@@ -189,14 +192,21 @@ export class SnapshotPublisher implements OnModuleDestroy {
         counts.apiKeys++;
       },
     );
-    await this.eachBatch((cursor) => this.prisma.credential.findMany({ take: BATCH, ...cursor, orderBy: { id: 'asc' } }), async (c) => {
-      await this.publishCredential(c);
-      counts.credentials++;
-    });
+    await this.eachBatch(
+      (cursor) => this.prisma.credential.findMany({ take: BATCH, ...cursor, orderBy: { id: 'asc' } }),
+      async (c) => {
+        await this.publishCredential(c);
+        counts.credentials++;
+      },
+    );
     await this.notify({ kind: 'all' });
     return counts;
   }
 
+  /**
+   * Walks a table in id order. A record whose sealed value cannot be opened (sealed under another
+   * master key) is logged by id and skipped, so one bad row never keeps the rest from the data plane.
+   */
   private async eachBatch<T extends { id: string }>(
     page: (cursor: { cursor?: { id: string }; skip?: number }) => Promise<T[]>,
     each: (row: T) => Promise<void>,
@@ -204,7 +214,14 @@ export class SnapshotPublisher implements OnModuleDestroy {
     let last: string | undefined;
     for (;;) {
       const rows = await page(last ? { cursor: { id: last }, skip: 1 } : {});
-      for (const r of rows) await each(r);
+      for (const r of rows) {
+        try {
+          await each(r);
+        } catch (err) {
+          if (!(err instanceof SealError)) throw err;
+          this.logger.error({ id: r.id }, 'record cannot be unsealed with the configured master key; not published');
+        }
+      }
       if (rows.length < BATCH) return;
       last = rows[rows.length - 1]!.id;
     }

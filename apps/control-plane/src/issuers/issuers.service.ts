@@ -21,7 +21,7 @@ export class IssuersService {
 
   async list(tenantId: string, page: PageQueryDto): Promise<Page<IssuerResponseDto>> {
     const { rows, limit } = await this.issuers.list(tenantId, page);
-    return pageOf(rows, limit, IssuerResponseDto.from);
+    return pageOf(rows, limit, (r) => IssuerResponseDto.from(r));
   }
 
   async get(tenantId: string, id: string): Promise<IssuerResponseDto> {

@@ -28,7 +28,7 @@ export class TenantsService {
 
   async list(page: PageQueryDto): Promise<Page<TenantResponseDto>> {
     const { rows, limit } = await this.tenants.list(page);
-    return pageOf(rows, limit, TenantResponseDto.from);
+    return pageOf(rows, limit, (r) => TenantResponseDto.from(r));
   }
 
   async get(id: string): Promise<TenantResponseDto> {

@@ -20,7 +20,7 @@ export class UsersService {
 
   async list(tenantId: string, page: PageQueryDto): Promise<Page<UserResponseDto>> {
     const { rows, limit } = await this.users.list(tenantId, page);
-    return pageOf(rows, limit, UserResponseDto.from);
+    return pageOf(rows, limit, (r) => UserResponseDto.from(r));
   }
 
   async get(tenantId: string, id: string): Promise<UserResponseDto> {

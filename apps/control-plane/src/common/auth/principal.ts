@@ -10,4 +10,3 @@ export interface TenantPrincipal {
   /** what audit lines call this caller: `user:<email>` or `api-key:<name>` */
   label: string;
 }
-

@@ -4,30 +4,36 @@ import { DomainError, constantTimeEqual } from '@portcullis/domain';
 import { InjectConfig, type Config } from '../config.js';
 import { bearerToken } from './decorators.js';
 
-/** The platform operator: `PORTCULLIS_ROOT_TOKEN`, compared in constant time. */
-@Injectable()
-export class RootGuard implements CanActivate {
-  constructor(@InjectConfig() private readonly config: Config) {}
+/** A guard that admits one configured static token, compared in constant time. */
+abstract class StaticTokenGuard implements CanActivate {
+  protected abstract readonly expected: string;
+  protected abstract readonly refusal: string;
 
   canActivate(ctx: ExecutionContext): boolean {
     const token = bearerToken(ctx.switchToHttp().getRequest<Request>());
-    if (!token || !constantTimeEqual(token, this.config.rootToken)) {
-      throw new DomainError('unauthenticated', 'platform routes need the root token');
-    }
+    if (!token || !constantTimeEqual(token, this.expected)) throw new DomainError('unauthenticated', this.refusal);
     return true;
+  }
+}
+
+/** The platform operator: `PORTCULLIS_ROOT_TOKEN`. */
+@Injectable()
+export class RootGuard extends StaticTokenGuard {
+  protected readonly expected: string;
+  protected readonly refusal = 'platform routes need the root token';
+  constructor(@InjectConfig() config: Config) {
+    super();
+    this.expected = config.rootToken;
   }
 }
 
 /** Process-to-process calls (a proxy asking for a republish): `PORTCULLIS_INTERNAL_TOKEN`. */
 @Injectable()
-export class InternalGuard implements CanActivate {
-  constructor(@InjectConfig() private readonly config: Config) {}
-
-  canActivate(ctx: ExecutionContext): boolean {
-    const token = bearerToken(ctx.switchToHttp().getRequest<Request>());
-    if (!token || !constantTimeEqual(token, this.config.internalToken)) {
-      throw new DomainError('unauthenticated', 'internal routes need the internal token');
-    }
-    return true;
+export class InternalGuard extends StaticTokenGuard {
+  protected readonly expected: string;
+  protected readonly refusal = 'internal routes need the internal token';
+  constructor(@InjectConfig() config: Config) {
+    super();
+    this.expected = config.internalToken;
   }
 }

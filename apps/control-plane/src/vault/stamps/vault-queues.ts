@@ -1,0 +1,95 @@
+/**
+ * The control plane's two BullMQ producers for the vault, under the shared hash-tagged prefix:
+ * - `stamps`: one VaultStampEvent per action of an AppRole bound to an agent (the worker appends it
+ *   to that agent's chain); job ids are fresh uuids, never the caller's request id, so a caller
+ *   cannot make an action's stamp collide with another and be dropped as a duplicate;
+ * - `leases`: one delayed job per lease, due when it ends (the worker marks it expired).
+ */
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DomainError } from '@portcullis/domain';
+import { QUEUES, queuePrefix, type LeaseExpiryJob, type VaultStampEvent } from '@portcullis/contracts';
+import { InjectConfig, type Config } from '../../common/config.js';
+import { LOGGER } from '../../common/logger.provider.js';
+import { REDIS } from '../../infra/tokens.js';
+import type { VaultPrincipal } from '../auth/vault-principal.js';
+
+export const leaseJobId = (leaseId: string): string => `lease-${leaseId}`;
+
+@Injectable()
+export class VaultQueues implements OnModuleDestroy {
+  private readonly stamps: Queue<VaultStampEvent>;
+  private readonly leases: Queue<LeaseExpiryJob>;
+
+  constructor(
+    @Inject(REDIS) redis: Redis,
+    @InjectConfig() config: Config,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    const opts = { connection: redis, prefix: queuePrefix(config.redisPrefix) };
+    this.stamps = new Queue<VaultStampEvent>(QUEUES.stamps, opts);
+    this.leases = new Queue<LeaseExpiryJob>(QUEUES.leases, opts);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.stamps.close(), this.leases.close()]);
+  }
+
+  /**
+   * Stamps an action when the caller is an AppRole bound to an agent. Awaited before the response
+   * is sent: if the stamp cannot be queued the caller gets a 503, not an unaudited answer.
+   */
+  async stamp(p: VaultPrincipal | undefined, action: string, path: string | null, requestId: string): Promise<void> {
+    if (!p || p.source !== 'approle' || !p.agentId) return;
+    const event: VaultStampEvent = {
+      type: 'vault',
+      requestId,
+      tenantId: p.tenantId,
+      agentId: p.agentId,
+      approleId: p.approleId,
+      action,
+      path,
+      at: new Date().toISOString(),
+    };
+    try {
+      await this.stamps.add('vault', event, {
+        jobId: `vault-${randomUUID()}`,
+        attempts: 25,
+        backoff: { type: 'exponential', delay: 500 },
+        removeOnComplete: true,
+        removeOnFail: false,
+      });
+    } catch (err) {
+      this.logger.error({ request_id: requestId, err: (err as Error).message }, 'vault stamp could not be queued');
+      throw new DomainError('unavailable', 'the audit queue is unreachable, so the vault refuses to act unaudited: retry shortly');
+    }
+  }
+
+  /** Schedules the lease's expiry job. Time already bounds the lease, so a failure here is logged, not fatal. */
+  async scheduleExpiry(job: LeaseExpiryJob, expiresAt: Date): Promise<void> {
+    try {
+      await this.leases.add('expire', job, {
+        jobId: leaseJobId(job.leaseId),
+        delay: Math.max(0, expiresAt.getTime() - Date.now()),
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: true,
+        removeOnFail: false,
+      });
+    } catch (err) {
+      this.logger.error({ lease_id: job.leaseId, err: (err as Error).message }, 'lease expiry job could not be queued');
+    }
+  }
+
+  /** Drops the expiry job of a lease revoked early (best effort: the worker ignores ended leases). */
+  async cancelExpiry(leaseId: string): Promise<void> {
+    try {
+      await this.leases.remove(leaseJobId(leaseId));
+    } catch (err) {
+      this.logger.warn({ lease_id: leaseId, err: (err as Error).message }, 'lease expiry job could not be removed');
+    }
+  }
+}

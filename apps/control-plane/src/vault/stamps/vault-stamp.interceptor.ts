@@ -1,0 +1,52 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { type Observable, catchError, from, mergeMap, throwError } from 'rxjs';
+import { DomainError } from '@portcullis/domain';
+import { VaultQueues } from './vault-queues.js';
+
+const ACTION_KEY = 'portcullis:vault-action';
+/** Names the vault action a route performs; VaultStampInterceptor stamps it (and policy denials). */
+export const VaultAction = (action: string): MethodDecorator => SetMetadata(ACTION_KEY, action);
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** A handler may refine what is stamped (e.g. `secret.read` of `a/b` for GET /v1/secrets/a/b/value). */
+    vaultStamp?: { action: string; path: string | null };
+  }
+}
+
+function pathOf(req: Request): string | null {
+  if (req.vaultStamp) return req.vaultStamp.path;
+  const p = (req.params as Record<string, string | string[] | undefined>).path;
+  if (Array.isArray(p)) return p.join('/');
+  return typeof p === 'string' ? p : null;
+}
+
+/**
+ * Stamps every vault action of an agent-bound AppRole after it succeeds (before the response is
+ * written), and every policy denial as `<action>.denied`. Values never enter a stamp.
+ */
+@Injectable()
+export class VaultStampInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly queues: VaultQueues,
+  ) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const action = this.reflector.get<string | undefined>(ACTION_KEY, ctx.getHandler());
+    if (!action) return next.handle();
+    const req = ctx.switchToHttp().getRequest<Request>();
+    const actionOf = (): string => req.vaultStamp?.action ?? action;
+    return next.handle().pipe(
+      mergeMap((result: unknown) => from(this.queues.stamp(req.vault, actionOf(), pathOf(req), req.requestId).then(() => result))),
+      catchError((err: unknown) => {
+        if (err instanceof DomainError && err.code === 'forbidden') {
+          return from(this.queues.stamp(req.vault, `${actionOf()}.denied`, pathOf(req), req.requestId)).pipe(mergeMap(() => throwError(() => err)));
+        }
+        return throwError(() => err);
+      }),
+    );
+  }
+}
