@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadControlPlaneConfig, loadProxyConfig } from './load.js';
+import { ConfigError, loadControlPlaneConfig, loadProxyConfig, loadWorkerConfig } from './load.js';
 
 const good = {
   DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/x',
@@ -33,5 +33,13 @@ describe('config', () => {
     expect(problems).toContain('PORT');
     expect(problems).toContain('DATABASE_URL');
     expect((err as Error).message).not.toContain('tooshort-secret');
+  });
+
+  it('worker: checkpoint key is optional but must be a 32-byte seed when given', () => {
+    const w = loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL });
+    expect(w).toMatchObject({ port: 4100, checkpointKey: null, checkpointIntervalSeconds: 60, stampBatchSize: 500 });
+    const seed = randomBytes(32).toString('hex');
+    expect(loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL, PORTCULLIS_CHECKPOINT_KEY: seed }).checkpointKey).toBe(seed);
+    expect(() => loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL, PORTCULLIS_CHECKPOINT_KEY: 'short-seed' })).toThrow(/PORTCULLIS_CHECKPOINT_KEY/);
   });
 });

@@ -166,6 +166,14 @@ const workerShape = {
   PORT: port(4100),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: url,
+  /** Ed25519 seed (32 bytes, hex or base64) that signs checkpoints; without it no checkpoint is signed. */
+  PORTCULLIS_CHECKPOINT_KEY: key32.optional(),
+  PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Most stamp jobs appended in one Postgres transaction. */
+  PORTCULLIS_STAMP_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** Stamp jobs a worker process holds at once (BullMQ concurrency); batches form from these. */
+  PORTCULLIS_STAMP_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  PORTCULLIS_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
 };
 
 export interface WorkerConfig {
@@ -175,6 +183,11 @@ export interface WorkerConfig {
   redisUrl: string;
   redisPrefix: string;
   databaseUrl: string;
+  checkpointKey: string | null;
+  checkpointIntervalSeconds: number;
+  stampBatchSize: number;
+  stampConcurrency: number;
+  dbPoolSize: number;
   version: string;
 }
 
@@ -187,6 +200,11 @@ export function loadWorkerConfig(env: Env, version = '0.0.0'): Readonly<WorkerCo
     redisUrl: e.REDIS_URL,
     redisPrefix: e.PORTCULLIS_REDIS_PREFIX,
     databaseUrl: e.DATABASE_URL,
+    checkpointKey: e.PORTCULLIS_CHECKPOINT_KEY ?? null,
+    checkpointIntervalSeconds: e.PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS,
+    stampBatchSize: e.PORTCULLIS_STAMP_BATCH_SIZE,
+    stampConcurrency: e.PORTCULLIS_STAMP_CONCURRENCY,
+    dbPoolSize: e.PORTCULLIS_DB_POOL_SIZE,
     version,
   });
 }
