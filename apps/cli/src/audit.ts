@@ -86,7 +86,12 @@ export async function verify(api: Api, agent: string | undefined, json: boolean,
   const id = await resolveAgent(api, agent);
   const v = await api.get<{ valid: boolean; length: number; firstBadSequence?: number }>(`/v1/audit/agents/${id}/verify`);
   if (json) out(JSON.stringify({ agentId: id, ...v }));
-  else out(v.valid ? `chain of ${id} is valid: ${v.length} entries` : `chain of ${id} is INVALID from seq ${String(v.firstBadSequence)} (${v.length} entries checked)`);
+  else
+    out(
+      v.valid
+        ? `chain of ${id} is valid: ${v.length} entries`
+        : `chain of ${id} is INVALID from seq ${String(v.firstBadSequence)} (${v.length} entries checked)`,
+    );
   return v.valid ? 0 : 1;
 }
 
@@ -96,7 +101,16 @@ export async function exportChain(api: Api, agent: string | undefined, out: Out)
   do {
     const page = await api.get<Page<Stamp>>(`/v1/audit/agents/${id}/stamps`, { order: 'asc', limit: 1000, cursor });
     for (const s of page.items) {
-      const line: ExportLine = { agentId: s.agentId, seq: s.seq, requestId: s.requestId, type: s.type, event: s.canonicalEvent, prevHash: s.prevHash, stateHash: s.stateHash, createdAt: s.createdAt };
+      const line: ExportLine = {
+        agentId: s.agentId,
+        seq: s.seq,
+        requestId: s.requestId,
+        type: s.type,
+        event: s.canonicalEvent,
+        prevHash: s.prevHash,
+        stateHash: s.stateHash,
+        createdAt: s.createdAt,
+      };
       out(JSON.stringify(line));
     }
     cursor = page.nextCursor ?? undefined;
@@ -141,7 +155,13 @@ function loadKey(path: string, keyId: string): ReturnType<typeof checkpointPubli
   }
 }
 
-export async function verifyFile(file: string | undefined, checkpointFile: string | undefined, keyFile: string | undefined, json: boolean, out: Out): Promise<number> {
+export async function verifyFile(
+  file: string | undefined,
+  checkpointFile: string | undefined,
+  keyFile: string | undefined,
+  json: boolean,
+  out: Out,
+): Promise<number> {
   if (!file) throw new CliError('usage: portcullis audit verify-file <chain.jsonl> [--checkpoint file] [--public-key file]', 2);
   if (checkpointFile && !keyFile) throw new CliError('--checkpoint needs --public-key (verify-file never asks a server)', 2);
   readText(file, 'export'); // clear error for a missing file before streaming it
@@ -182,17 +202,35 @@ export async function verifyFile(file: string | undefined, checkpointFile: strin
       if (err instanceof CliError) throw err;
       throw new CliError(`${checkpointFile} is not a checkpoint (JSON)`, 2);
     }
-    if (!Array.isArray(signed.heads) || typeof signed.signature !== 'string') throw new CliError(`${checkpointFile} is not a checkpoint`, 2);
+    if (!Array.isArray(signed.heads) || typeof signed.signature !== 'string')
+      throw new CliError(`${checkpointFile} is not a checkpoint`, 2);
     cp = verifyAgainstCheckpoint(verifier!.agentId, (seq) => hashes[seq - 1], hashes.length, signed, loadKey(keyFile, signed.keyId));
   }
   const valid = !problem && !!verdict?.valid && (cp === undefined || cp.valid);
   if (json) {
-    out(JSON.stringify({ valid, agentId: verifier?.agentId, length: verdict?.length ?? 0, ...(verdict?.firstBadSequence ? { firstBadSequence: verdict.firstBadSequence, reason: verdict.reason } : {}), ...(problem ? { error: problem } : {}), ...(cp ? { checkpoint: cp } : {}) }));
+    out(
+      JSON.stringify({
+        valid,
+        agentId: verifier?.agentId,
+        length: verdict?.length ?? 0,
+        ...(verdict?.firstBadSequence ? { firstBadSequence: verdict.firstBadSequence, reason: verdict.reason } : {}),
+        ...(problem ? { error: problem } : {}),
+        ...(cp ? { checkpoint: cp } : {}),
+      }),
+    );
   } else if (problem) out(`INVALID: ${problem}`);
   else if (!verdict!.valid) out(`INVALID from seq ${String(verdict!.firstBadSequence)}: ${String(verdict!.reason)}`);
   else if (cp && !cp.valid) {
-    const why = { bad_signature: 'the checkpoint signature does not verify', agent_not_in_checkpoint: 'the checkpoint has no head for this agent', truncated: `entries were removed: the checkpoint saw seq ${String(cp.seq)}`, rewritten: `the chain was rewritten: seq ${String(cp.seq)} differs from the checkpoint` }[cp.reason];
+    const why = {
+      bad_signature: 'the checkpoint signature does not verify',
+      agent_not_in_checkpoint: 'the checkpoint has no head for this agent',
+      truncated: `entries were removed: the checkpoint saw seq ${String(cp.seq)}`,
+      rewritten: `the chain was rewritten: seq ${String(cp.seq)} differs from the checkpoint`,
+    }[cp.reason];
     out(`INVALID against checkpoint: ${why}`);
-  } else out(`valid: ${verdict!.length} entries of agent ${verifier!.agentId}${cp?.valid ? `, consistent with the checkpoint at seq ${cp.seq}` : ''}`);
+  } else
+    out(
+      `valid: ${verdict!.length} entries of agent ${verifier!.agentId}${cp?.valid ? `, consistent with the checkpoint at seq ${cp.seq}` : ''}`,
+    );
   return valid ? 0 : 1;
 }

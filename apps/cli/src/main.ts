@@ -46,7 +46,8 @@ async function run(argv: string[]): Promise<number> {
   if (group !== 'audit' || !command) throw new CliError(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`, 2);
   if (command === 'verify-file') return verifyFile(rest[0], values.checkpoint, values['public-key'], values.json, out);
   if (rest.length) throw new CliError(`unexpected argument: ${rest[0]}`, 2);
-  const api = (): Api => new Api({ url: values.url ?? process.env.PORTCULLIS_URL, apiKey: values['api-key'] ?? process.env.PORTCULLIS_API_KEY });
+  const api = (): Api =>
+    new Api({ url: values.url ?? process.env.PORTCULLIS_URL, apiKey: values['api-key'] ?? process.env.PORTCULLIS_API_KEY });
   switch (command) {
     case 'last': {
       const limit = values.limit === undefined ? 10 : Number(values.limit);

@@ -17,9 +17,14 @@ interface Run {
 /** The CLI as a user runs it: its own process, configured by flags or environment. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [`${REPO_ROOT}apps/cli/dist/main.js`, ...args], { env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [`${REPO_ROOT}apps/cli/dist/main.js`, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env } },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -56,16 +61,30 @@ describe('portcullis audit', () => {
     });
     agentId = agent.body.agent.id;
     // Its `created` stamp (relayed from the outbox) is seq 1; the requests follow.
-    for (let until = Date.now() + 15_000; ; ) {
+    for (let until = Date.now() + 15_000; ;) {
       const r = await cli(['audit', 'last', '--agent', agentId, '--json'], env);
       if (r.code === 0 && (JSON.parse(r.stdout) as unknown[]).length === 1) break;
       if (Date.now() > until) throw new Error(`no created stamp: ${r.stderr}`);
       await new Promise((res) => setTimeout(res, 100));
     }
     const events = Array.from({ length: 12 }, (_, i) => ({
-      type: 'request', requestId: randomUUID(), tenantId: tenant.body.tenant.id, agentId, userId: null, authKind: 'runtime_token', method: 'POST',
-      path: `/api/v1/agents/${agentId}/invoke`, status: 200, bytesIn: i, bytesOut: 1, startedAt: new Date().toISOString(), durationMs: 1, upstreamMs: 1,
-      upstream: 'http://127.0.0.1:9', requestDigest: null, responseDigest: null,
+      type: 'request',
+      requestId: randomUUID(),
+      tenantId: tenant.body.tenant.id,
+      agentId,
+      userId: null,
+      authKind: 'runtime_token',
+      method: 'POST',
+      path: `/api/v1/agents/${agentId}/invoke`,
+      status: 200,
+      bytesIn: i,
+      bytesOut: 1,
+      startedAt: new Date().toISOString(),
+      durationMs: 1,
+      upstreamMs: 1,
+      upstream: 'http://127.0.0.1:9',
+      requestDigest: null,
+      responseDigest: null,
     }));
     await queue.addBulk(events.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId } })));
     dir = mkdtempSync(join(tmpdir(), 'portcullis-cli-'));

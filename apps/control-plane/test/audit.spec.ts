@@ -43,25 +43,50 @@ describe('audit', () => {
     return res.body.items;
   };
   const createAgent = async (key: string): Promise<{ id: string; runtimeToken: string }> => {
-    const res = await http<{ agent: { id: string }; runtimeToken: string }>('POST', `${h.url}/api/v1/admin/agents`, { token: key, body: agentBody });
+    const res = await http<{ agent: { id: string }; runtimeToken: string }>('POST', `${h.url}/api/v1/admin/agents`, {
+      token: key,
+      body: agentBody,
+    });
     expect(res.status).toBe(201);
     return { id: res.body.agent.id, runtimeToken: res.body.runtimeToken };
   };
-  const checkpoints = async (key: string): Promise<Checkpoint[]> => (await http<Page<Checkpoint>>('GET', `${h.url}/v1/audit/checkpoints`, { token: key })).body.items;
+  const checkpoints = async (key: string): Promise<Checkpoint[]> =>
+    (await http<Page<Checkpoint>>('GET', `${h.url}/v1/audit/checkpoints`, { token: key })).body.items;
   const requestEvent = (agentId: string, tenantId: string) => ({
-    type: 'request', requestId: randomUUID(), tenantId, agentId, userId: null, authKind: 'runtime_token', method: 'GET', path: '/x', status: 200,
-    bytesIn: 0, bytesOut: 5, startedAt: new Date().toISOString(), durationMs: 1, upstreamMs: 1, upstream: 'http://127.0.0.1:9', requestDigest: null, responseDigest: null,
+    type: 'request',
+    requestId: randomUUID(),
+    tenantId,
+    agentId,
+    userId: null,
+    authKind: 'runtime_token',
+    method: 'GET',
+    path: '/x',
+    status: 200,
+    bytesIn: 0,
+    bytesOut: 5,
+    startedAt: new Date().toISOString(),
+    durationMs: 1,
+    upstreamMs: 1,
+    upstream: 'http://127.0.0.1:9',
+    requestDigest: null,
+    responseDigest: null,
   });
 
   it('stamps every admin action on the agent, with the actor, and requests next to them', async () => {
     const t = await h.createTenant();
     const created = await createAgent(t.adminKey);
     const id = created.id;
-    await http('PATCH', `${h.url}/api/v1/admin/agents/${id}`, { token: t.adminKey, body: { description: 'd', upstreamSecret: 'never-on-the-chain' } });
+    await http('PATCH', `${h.url}/api/v1/admin/agents/${id}`, {
+      token: t.adminKey,
+      body: { description: 'd', upstreamSecret: 'never-on-the-chain' },
+    });
     await http('POST', `${h.url}/api/v1/admin/agents/${id}/disable`, { token: t.adminKey });
     await http('POST', `${h.url}/api/v1/admin/agents/${id}/enable`, { token: t.adminKey });
     await http('POST', `${h.url}/api/v1/admin/agents/${id}/regenerate-token`, { token: t.adminKey });
-    const cred = await http('POST', `${h.url}/api/v1/admin/credentials`, { token: t.adminKey, body: { serviceType: 'github', value: 'ghp_secretvalue' } });
+    const cred = await http('POST', `${h.url}/api/v1/admin/credentials`, {
+      token: t.adminKey,
+      body: { serviceType: 'github', value: 'ghp_secretvalue' },
+    });
     expect(cred.status).toBe(201);
     await http('POST', `${h.url}/api/v1/admin/credentials`, { token: t.adminKey, body: { serviceType: 'slack', value: 'xoxb-other' } });
     // Admin stamps arrive through the outbox relay; the request comes after them.
@@ -73,7 +98,14 @@ describe('audit', () => {
     const items = await stamps(t.adminKey, id);
     expect(items.map((s) => s.seq)).toEqual([7, 6, 5, 4, 3, 2, 1]);
     const admin = items.filter((s) => s.type === 'admin').reverse();
-    expect(admin.map((s) => s.event.action)).toEqual(['created', 'updated', 'disabled', 'enabled', 'token_regenerated', 'credentials_changed']);
+    expect(admin.map((s) => s.event.action)).toEqual([
+      'created',
+      'updated',
+      'disabled',
+      'enabled',
+      'token_regenerated',
+      'credentials_changed',
+    ]);
     expect(admin.every((s) => (s.event.actor as string).startsWith('api-key:'))).toBe(true);
     expect(admin[1]!.event.changes).toEqual(['description', 'upstreamSecret']);
     expect(admin[5]!.event.changes).toEqual(['github (tenant-wide) set']);
@@ -86,9 +118,11 @@ describe('audit', () => {
     expect((await stamps(t.adminKey, id, '&type=request')).map((s) => s.requestId)).toEqual([req.requestId]);
     const page1 = await http<Page<Stamp>>('GET', `${h.url}/v1/audit/agents/${id}/stamps?limit=3`, { token: t.adminKey });
     expect(page1.body.items.map((s) => s.seq)).toEqual([7, 6, 5]);
-    const page2 = await http<Page<Stamp>>('GET', `${h.url}/v1/audit/agents/${id}/stamps?limit=3&cursor=${page1.body.nextCursor!}`, { token: t.adminKey });
+    const page2 = await http<Page<Stamp>>('GET', `${h.url}/v1/audit/agents/${id}/stamps?limit=3&cursor=${page1.body.nextCursor!}`, {
+      token: t.adminKey,
+    });
     expect(page2.body.items.map((s) => s.seq)).toEqual([4, 3, 2]);
-    expect((await stamps(t.adminKey, id, '&from=2000-01-01T00:00:00Z&to=2001-01-01T00:00:00Z'))).toEqual([]);
+    expect(await stamps(t.adminKey, id, '&from=2000-01-01T00:00:00Z&to=2001-01-01T00:00:00Z')).toEqual([]);
     expect((await http('GET', `${h.url}/v1/audit/agents/${id}/stamps?from=yesterday`, { token: t.adminKey })).status).toBe(400);
 
     const one = await http('GET', `${h.url}/v1/audit/requests/${req.requestId}`, { token: t.adminKey });
@@ -124,7 +158,11 @@ describe('audit', () => {
 
     // Someone with database access edits entry 3.
     await db.query(`UPDATE stamps SET event = replace(event, '"status":200', '"status":201') WHERE agent_id = $1 AND seq = 3`, [id]);
-    expect((await http('GET', `${h.url}/v1/audit/agents/${id}/verify`, { token: t.adminKey })).body).toEqual({ valid: false, length: 3, firstBadSequence: 3 });
+    expect((await http('GET', `${h.url}/v1/audit/agents/${id}/verify`, { token: t.adminKey })).body).toEqual({
+      valid: false,
+      length: 3,
+      firstBadSequence: 3,
+    });
     expect((await http('GET', `${h.url}/v1/verify/${id}?hash=${at(2)}`)).body).toEqual({ valid: true, sequence: 2 });
     expect((await http('GET', `${h.url}/v1/verify/${id}?hash=${at(4)}`)).body).toEqual({ valid: false });
   });
@@ -146,7 +184,11 @@ describe('audit', () => {
     expect(keys.body.keys.map((k) => k.keyId)).toContain(cp.keyId);
 
     await db.query('DELETE FROM stamps WHERE agent_id = $1 AND seq > 3', [id]);
-    expect((await http('GET', `${h.url}/v1/audit/agents/${id}/verify`, { token: t.adminKey })).body).toEqual({ valid: false, length: 3, firstBadSequence: 4 });
+    expect((await http('GET', `${h.url}/v1/audit/agents/${id}/verify`, { token: t.adminKey })).body).toEqual({
+      valid: false,
+      length: 3,
+      firstBadSequence: 4,
+    });
   });
 
   it("another tenant's agent, request or checkpoints are not visible", async () => {

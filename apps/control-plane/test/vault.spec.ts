@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment --
-   response bodies are untyped JSON (`http()` returns `any` bodies); every read is asserted on. */
 /**
  * The vault against the real control plane, Postgres and Redis: the quick start an agent follows,
  * every capability against every endpoint, isolation, links, suspension, kill switch, IP allowlist,
@@ -110,7 +108,12 @@ describe('vault', () => {
     expect(ex.status, ex.text).toBe(200);
     keep(ex.body.secret_id as string);
     keep(ex.body.token as string);
-    expect(ex.body).toMatchObject({ identity: 'approle:support-bot', policies: ['openai-reader'], expires_in: 86_400, base_url: 'http://127.0.0.1:3100' });
+    expect(ex.body).toMatchObject({
+      identity: 'approle:support-bot',
+      policies: ['openai-reader'],
+      expires_in: 86_400,
+      base_url: 'http://127.0.0.1:3100',
+    });
     expect(ex.body.role_id).not.toBe(created.role_id);
     expect(ex.body.secret_id).not.toBe(created.secret_id);
     expect((await http('POST', `${url}/exchange`)).status).toBe(410);
@@ -150,7 +153,10 @@ describe('vault', () => {
     expect((await api('DELETE', `/v1/lease/${lease.body.lease.id}`, token)).status).toBe(410);
 
     const scrubbed = await api('POST', '/v1/scrub', token, { text: `calling with ${openai} now` });
-    expect(scrubbed.body).toEqual({ scrubbed: 'calling with [REDACTED:vault:api-keys/openai] now', redactions: [{ type: 'vault', count: 1 }] });
+    expect(scrubbed.body).toEqual({
+      scrubbed: 'calling with [REDACTED:vault:api-keys/openai] now',
+      redactions: [{ type: 'vault', count: 1 }],
+    });
 
     const skill = await api('GET', '/v1/skill', token);
     expect(skill.headers.get('content-type')).toMatch(/^text\/markdown/);
@@ -283,7 +289,12 @@ describe('vault', () => {
     expect(page.text).toContain('# Portcullis vault credential rotation: approle:bot');
     const ex = await http('POST', `${local(link.body.url as string)}/exchange`);
     keep(ex.body.secret_id as string);
-    expect(ex.body).toEqual({ role_id: a.role_id, secret_id: expect.stringMatching(/^sid_/), base_url: 'http://127.0.0.1:3100', role_display_name: 'bot' });
+    expect(ex.body).toEqual({
+      role_id: a.role_id,
+      secret_id: expect.stringMatching(/^sid_/),
+      base_url: 'http://127.0.0.1:3100',
+      role_display_name: 'bot',
+    });
     expect((await login(a.role_id, a.secret_id)).status).toBe(401);
     expect((await login(a.role_id, ex.body.secret_id as string)).status).toBe(200);
     expect((await api('GET', '/v1/auth/whoami', token)).status).toBe(200);
@@ -308,7 +319,11 @@ describe('vault', () => {
 
   it('kill switch: disabling the bound agent stops login, refresh, leases and secrets; actions are stamped without values', async () => {
     const t = await h.createTenant();
-    const agent = await api('POST', '/api/v1/admin/agents', t.adminKey, { name: 'bound', upstreamUrl: 'http://127.0.0.1:9', requiredCredentials: [] });
+    const agent = await api('POST', '/api/v1/admin/agents', t.adminKey, {
+      name: 'bound',
+      upstreamUrl: 'http://127.0.0.1:9',
+      requiredCredentials: [],
+    });
     keep(agent.body.runtimeToken as string);
     const agentId = agent.body.agent.id as string;
     await policy(t.adminKey, 'p', [{ path: '**', capabilities: ['read', 'lease'] }]);
@@ -480,8 +495,12 @@ describe('vault', () => {
     const unknownPolicy = await api('POST', '/api/v1/admin/approles', t.adminKey, { name: 'x', policies: ['ghost'] });
     expect(unknownPolicy.status).toBe(400);
     expect(unknownPolicy.body.error).toContain('ghost');
-    expect((await api('POST', '/api/v1/admin/policies', t.adminKey, { name: 'bad', rules: [{ path: 'a', capabilities: ['fly'] }] })).status).toBe(400);
-    expect((await api('POST', '/api/v1/admin/policies', t.adminKey, { name: 'bad', rules: [{ path: '../a', capabilities: ['read'] }] })).status).toBe(400);
+    expect(
+      (await api('POST', '/api/v1/admin/policies', t.adminKey, { name: 'bad', rules: [{ path: 'a', capabilities: ['fly'] }] })).status,
+    ).toBe(400);
+    expect(
+      (await api('POST', '/api/v1/admin/policies', t.adminKey, { name: 'bad', rules: [{ path: '../a', capabilities: ['read'] }] })).status,
+    ).toBe(400);
   });
 
   it('admin user JWTs act on /v1 with every capability; other roles and crossed audiences are refused; expiry → 401', async () => {
@@ -497,7 +516,11 @@ describe('vault', () => {
       return keep(r.body.accessToken as string);
     };
     const adminJwt = await jwtOf('admin');
-    expect((await api('GET', '/v1/auth/whoami', adminJwt)).body).toMatchObject({ identity: 'user:admin@example.com', source: 'user', policies: ['tenant-admin'] });
+    expect((await api('GET', '/v1/auth/whoami', adminJwt)).body).toMatchObject({
+      identity: 'user:admin@example.com',
+      source: 'user',
+      policies: ['tenant-admin'],
+    });
     await putSecret(adminJwt, 'from/user', keep('written-by-an-admin-user'));
     const member = await api('GET', '/v1/secrets', await jwtOf('member'));
     expect(member.status).toBe(403);

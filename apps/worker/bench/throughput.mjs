@@ -32,18 +32,43 @@ const AGENTS = Number(opts.agents);
 
 function event(agentId, tenantId, i) {
   return {
-    type: 'request', requestId: randomUUID(), tenantId, agentId, userId: null, authKind: 'runtime_token', method: 'POST',
-    path: `/api/v1/agents/${agentId}/invoke`, status: 200, bytesIn: 120 + (i % 50), bytesOut: 900, startedAt: new Date().toISOString(),
-    durationMs: 2.1, upstreamMs: 1.7, upstream: 'http://127.0.0.1:9', requestDigest: null, responseDigest: randomBytes(32).toString('hex'),
+    type: 'request',
+    requestId: randomUUID(),
+    tenantId,
+    agentId,
+    userId: null,
+    authKind: 'runtime_token',
+    method: 'POST',
+    path: `/api/v1/agents/${agentId}/invoke`,
+    status: 200,
+    bytesIn: 120 + (i % 50),
+    bytesOut: 900,
+    startedAt: new Date().toISOString(),
+    durationMs: 2.1,
+    upstreamMs: 1.7,
+    upstream: 'http://127.0.0.1:9',
+    requestDigest: null,
+    responseDigest: randomBytes(32).toString('hex'),
   };
 }
 
 const ports = new Map();
 async function startWorker(env) {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=" + process.env.BENCH_PROF] : []), `${ROOT}/apps/worker/dist/main.js`], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []), `${ROOT}/apps/worker/dist/main.js`],
+    { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) { ports.set(child, port); return child; } } catch { /* starting */ }
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) {
+        ports.set(child, port);
+        return child;
+      }
+    } catch {
+      /* starting */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('worker did not start');
@@ -58,8 +83,12 @@ migrate(databaseUrl);
 const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
 const queue = new Queue('stamps', { connection: { url: services.redisUrl, maxRetriesPerRequest: null }, prefix: `{${prefix}}` });
 const env = {
-  DATABASE_URL: databaseUrl, REDIS_URL: services.redisUrl, PORTCULLIS_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn',
-  PORTCULLIS_STAMP_BATCH_SIZE: opts['batch-size'], PORTCULLIS_STAMP_CONCURRENCY: opts.concurrency,
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: services.redisUrl,
+  PORTCULLIS_REDIS_PREFIX: prefix,
+  LOG_LEVEL: 'warn',
+  PORTCULLIS_STAMP_BATCH_SIZE: opts['batch-size'],
+  PORTCULLIS_STAMP_CONCURRENCY: opts.concurrency,
 };
 const count = async () => Number((await db.query('SELECT count(*) AS n FROM stamps')).rows[0].n);
 
@@ -76,9 +105,14 @@ try {
       const per = Number(opts['per-job']);
       for (let i = 0; i < events.length; i += 1000) {
         const slice = events.slice(i, i + 1000);
-        const jobs = per === 1
-          ? slice.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } }))
-          : Array.from({ length: Math.ceil(slice.length / per) }, (_, k) => ({ name: 'stamps', data: { events: slice.slice(k * per, (k + 1) * per) }, opts: { removeOnComplete: true } }));
+        const jobs =
+          per === 1
+            ? slice.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } }))
+            : Array.from({ length: Math.ceil(slice.length / per) }, (_, k) => ({
+                name: 'stamps',
+                data: { events: slice.slice(k * per, (k + 1) * per) },
+                opts: { removeOnComplete: true },
+              }));
         await queue.addBulk(jobs);
       }
       children = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
@@ -88,10 +122,12 @@ try {
       t0 = performance.now();
       const rate = Number(opts.paced);
       const tick = 20; // ms: the proxy flushes its batch every few ms
-      for (let sent = 0; sent < events.length; ) {
+      for (let sent = 0; sent < events.length;) {
         const due = Math.min(events.length, Math.floor(((performance.now() - t0) / 1000) * rate));
         if (due > sent) {
-          await queue.addBulk(events.slice(sent, due).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })));
+          await queue.addBulk(
+            events.slice(sent, due).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })),
+          );
           sent = due;
           const c = await queue.getJobCounts('wait');
           peak = Math.max(peak, c.wait);
@@ -104,12 +140,27 @@ try {
     if (process.env.BENCH_METRICS) {
       for (const c of children) {
         const text = await (await fetch(`http://127.0.0.1:${ports.get(c)}/metrics`)).text();
-        console.log(text.split('\n').filter((l) => /stamp_batch_size_(sum|count)|append_seconds_(sum|count)|process_cpu_seconds_total /.test(l)).join('\n'));
+        console.log(
+          text
+            .split('\n')
+            .filter((l) => /stamp_batch_size_(sum|count)|append_seconds_(sum|count)|process_cpu_seconds_total /.test(l))
+            .join('\n'),
+        );
       }
     }
-    await Promise.all(children.map((c) => new Promise((r) => { c.once('exit', r); c.kill('SIGTERM'); })));
-    const line = `${n} worker(s): ${EVENTS} stamps over ${AGENTS} agents in ${seconds.toFixed(2)} s = ${Math.round(EVENTS / seconds)} stamps/s` +
-      (n > 1 ? ` (${Math.round(EVENTS / seconds / n)} per worker)` : '') + (opts.paced ? `; offered ${opts.paced}/s, peak backlog ${peak}` : '');
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise((r) => {
+            c.once('exit', r);
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    const line =
+      `${n} worker(s): ${EVENTS} stamps over ${AGENTS} agents in ${seconds.toFixed(2)} s = ${Math.round(EVENTS / seconds)} stamps/s` +
+      (n > 1 ? ` (${Math.round(EVENTS / seconds / n)} per worker)` : '') +
+      (opts.paced ? `; offered ${opts.paced}/s, peak backlog ${peak}` : '');
     console.log(line);
   }
 } finally {

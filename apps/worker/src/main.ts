@@ -14,12 +14,7 @@ import { startLeasesProcessor } from './queues/leases/leases.start.js';
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Every queue this process serves: one line each. */
-const PROCESSORS: StartProcessor[] = [
-  startStampsProcessor,
-  startCheckpointsProcessor,
-  startOutboxRelay,
-  startLeasesProcessor,
-];
+const PROCESSORS: StartProcessor[] = [startStampsProcessor, startCheckpointsProcessor, startOutboxRelay, startLeasesProcessor];
 
 async function main(): Promise<void> {
   let config: Readonly<WorkerConfig>;

@@ -52,7 +52,9 @@ export function requestEvent(agentId: string, tenantId: string, i: number): Requ
 /** The way the proxy enqueues: addBulk, job id = request id. */
 export async function enqueue(queue: Queue, events: { requestId: string }[], chunk = 500): Promise<void> {
   for (let i = 0; i < events.length; i += chunk) {
-    await queue.addBulk(events.slice(i, i + chunk).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })));
+    await queue.addBulk(
+      events.slice(i, i + chunk).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })),
+    );
   }
 }
 

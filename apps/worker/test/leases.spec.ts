@@ -62,7 +62,13 @@ describe('lease expiry processor', () => {
     const after = await prisma.vaultLease.findUniqueOrThrow({ where: { id: row.id } });
     expect(after.expiredAt!.getTime()).toBeGreaterThanOrEqual(row.expiresAt.getTime());
     const stamp = await stamps.getJob(`vault-lease-expired-${row.id}`);
-    expect(stamp?.data).toMatchObject({ type: 'vault', action: 'lease.expired', agentId: row.agentId, approleId: row.approleId, path: 'api-keys/openai' });
+    expect(stamp?.data).toMatchObject({
+      type: 'vault',
+      action: 'lease.expired',
+      agentId: row.agentId,
+      approleId: row.approleId,
+      path: 'api-keys/openai',
+    });
   });
 
   it('puts a job that fires early back until the lease ends', async () => {
@@ -73,7 +79,9 @@ describe('lease expiry processor', () => {
     await new Promise((r) => setTimeout(r, 700));
     expect((await prisma.vaultLease.findUniqueOrThrow({ where: { id: row.id } })).expiredAt).toBeNull();
     await expect.poll(() => outcomes.get(row.id), { timeout: 10_000 }).toBe('expired');
-    expect((await prisma.vaultLease.findUniqueOrThrow({ where: { id: row.id } })).expiredAt!.getTime()).toBeGreaterThanOrEqual(row.expiresAt.getTime());
+    expect((await prisma.vaultLease.findUniqueOrThrow({ where: { id: row.id } })).expiredAt!.getTime()).toBeGreaterThanOrEqual(
+      row.expiresAt.getTime(),
+    );
   });
 
   it('leaves a revoked lease alone and ignores unknown leases', async () => {

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, checkpointPublicKey, verifyAgainstCheckpoint, verifyChain, type ChainEntry, type SignedCheckpoint } from '@portcullis/domain';
+import {
+  canonicalJson,
+  checkpointPublicKey,
+  verifyAgainstCheckpoint,
+  verifyChain,
+  type ChainEntry,
+  type SignedCheckpoint,
+} from '@portcullis/domain';
 import type { RunningApp } from '@portcullis/testing';
 import { enqueue, pool, requestEvent, stampCount, stampsQueue, startWorker, waitFor, workerEnv } from './helpers.js';
 
@@ -48,10 +55,14 @@ describe('stamp worker', () => {
       const byId = new Map(mine.map((e) => [e.requestId, canonicalJson(e)]));
       for (const e of chain) expect(e.event).toBe(byId.get(e.requestId));
     }
-    const head = await db.query<{ seq: number; state_hash: string }>('SELECT seq, state_hash FROM chain_heads WHERE agent_id = $1', [agents[0]]);
+    const head = await db.query<{ seq: number; state_hash: string }>('SELECT seq, state_hash FROM chain_heads WHERE agent_id = $1', [
+      agents[0],
+    ]);
     const chain = await chainOf(db, agents[0]!);
     expect(head.rows[0]).toEqual({ seq: N / 3, state_hash: chain[chain.length - 1]!.stateHash });
-    expect((await fetch(`${workers[0]!.url}/metrics`).then((r) => r.text())).match(/portcullis_worker_stamps_appended_total \d+/)).not.toBeNull();
+    expect(
+      (await fetch(`${workers[0]!.url}/metrics`).then((r) => r.text())).match(/portcullis_worker_stamps_appended_total \d+/),
+    ).not.toBeNull();
   });
 
   it('two workers racing on one agent keep its chain gap-free and ordered', async () => {
@@ -124,11 +135,17 @@ describe('stamp worker', () => {
   it('signs checkpoints of the heads; one catches removed tail entries', async () => {
     const tenantId = randomUUID();
     const agentId = randomUUID();
-    await enqueue(queue, Array.from({ length: 10 }, (_, i) => requestEvent(agentId, tenantId, i)));
+    await enqueue(
+      queue,
+      Array.from({ length: 10 }, (_, i) => requestEvent(agentId, tenantId, i)),
+    );
     await waitFor(async () => (await stampCount(db, agentId)) === 10);
     let cp: SignedCheckpoint | undefined;
     await waitFor(async () => {
-      const r = await db.query<{ body: string; signature: string }>('SELECT body, signature FROM checkpoints WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1', [tenantId]);
+      const r = await db.query<{ body: string; signature: string }>(
+        'SELECT body, signature FROM checkpoints WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT 1',
+        [tenantId],
+      );
       if (!r.rows[0]) return false;
       cp = { ...(JSON.parse(r.rows[0].body) as Omit<SignedCheckpoint, 'signature'>), signature: r.rows[0].signature };
       return cp.heads[0]?.seq === 10;

@@ -40,6 +40,8 @@ describe('config', () => {
     expect(w).toMatchObject({ port: 4100, checkpointKey: null, checkpointIntervalSeconds: 60, stampBatchSize: 500 });
     const seed = randomBytes(32).toString('hex');
     expect(loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL, PORTCULLIS_CHECKPOINT_KEY: seed }).checkpointKey).toBe(seed);
-    expect(() => loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL, PORTCULLIS_CHECKPOINT_KEY: 'short-seed' })).toThrow(/PORTCULLIS_CHECKPOINT_KEY/);
+    expect(() => loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL, PORTCULLIS_CHECKPOINT_KEY: 'short-seed' })).toThrow(
+      /PORTCULLIS_CHECKPOINT_KEY/,
+    );
   });
 });

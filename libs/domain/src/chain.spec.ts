@@ -63,7 +63,9 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(canonicalJson(o)).toBe(
       '{"\\r":"Carriage Return","1":"One","\u0080":"Control","ö":"Latin Small Letter O With Diaeresis","€":"Euro Sign","😀":"Emoji: Grinning Face","דּ":"Hebrew Letter Dalet With Dagesh"}',
     );
-    expect(canonicalJson({ b: [3, { z: null, a: true }], a: { d: false, c: 'x' }, u: undefined })).toBe('{"a":{"c":"x","d":false},"b":[3,{"a":true,"z":null}]}');
+    expect(canonicalJson({ b: [3, { z: null, a: true }], a: { d: false, c: 'x' }, u: undefined })).toBe(
+      '{"a":{"c":"x","d":false},"b":[3,{"a":true,"z":null}]}',
+    );
   });
 
   it('matches the RFC 8785 §3.2.2 sample object', () => {
@@ -96,7 +98,9 @@ describe('chain', () => {
     expect(chain[0]!.prevHash).toBe(createHash('sha256').update(`portcullis/chain/v1/genesis:${agentId}`).digest('hex'));
     for (const [i, e] of chain.entries()) {
       const inner = createHash('sha256').update(e.event).digest();
-      const expected = createHash('sha256').update(Buffer.concat([Buffer.from(e.prevHash, 'hex'), inner])).digest('hex');
+      const expected = createHash('sha256')
+        .update(Buffer.concat([Buffer.from(e.prevHash, 'hex'), inner]))
+        .digest('hex');
       expect(e.stateHash).toBe(expected);
       if (i > 0) expect(e.prevHash).toBe(chain[i - 1]!.stateHash);
       expect(e.event).toBe(canonicalJson(events[i]));
@@ -133,7 +137,11 @@ describe('chain', () => {
   it('a signed checkpoint catches removed tail entries and a consistently rewritten chain', () => {
     const signer = checkpointSigner(randomBytes(32));
     const chain = chainOf();
-    const cp = signer.sign({ tenantId: 't1', createdAt: '2026-11-22T00:00:00.000Z', heads: [{ agentId, seq: 4, stateHash: chain[3]!.stateHash }] });
+    const cp = signer.sign({
+      tenantId: 't1',
+      createdAt: '2026-11-22T00:00:00.000Z',
+      heads: [{ agentId, seq: 4, stateHash: chain[3]!.stateHash }],
+    });
     const pub = checkpointPublicKey(signer.publicKey);
     const at = (c: ChainEntry[]) => (seq: number) => c[seq - 1]?.stateHash;
 
@@ -150,7 +158,10 @@ describe('chain', () => {
     expect(verifyAgainstCheckpoint(agentId, at(whole), whole.length, cp, pub)).toMatchObject({ valid: false, reason: 'rewritten' });
 
     const tampered = { ...cp, heads: [{ ...cp.heads[0]!, seq: 3, stateHash: chain[2]!.stateHash }] };
-    expect(verifyAgainstCheckpoint(agentId, at(truncated), truncated.length, tampered, pub)).toMatchObject({ valid: false, reason: 'bad_signature' });
+    expect(verifyAgainstCheckpoint(agentId, at(truncated), truncated.length, tampered, pub)).toMatchObject({
+      valid: false,
+      reason: 'bad_signature',
+    });
     const other = checkpointPublicKey(checkpointSigner(randomBytes(32)).publicKey);
     expect(verifyAgainstCheckpoint(agentId, at(chain), chain.length, cp, other)).toMatchObject({ valid: false, reason: 'bad_signature' });
   });
@@ -159,6 +170,8 @@ describe('chain', () => {
     const signer = checkpointSigner(randomBytes(32));
     const pem = checkpointPublicKey(signer.publicKey).export({ format: 'pem', type: 'spki' }).toString();
     const cp = signer.sign({ tenantId: 't', createdAt: 'x', heads: [] });
-    expect(verifyAgainstCheckpoint(agentId, () => undefined, 0, cp, checkpointPublicKey(pem))).toMatchObject({ reason: 'agent_not_in_checkpoint' });
+    expect(verifyAgainstCheckpoint(agentId, () => undefined, 0, cp, checkpointPublicKey(pem))).toMatchObject({
+      reason: 'agent_not_in_checkpoint',
+    });
   });
 });

@@ -154,7 +154,12 @@ export function checkpointSigner(seed: Buffer): CheckpointSigner {
     keyId,
     publicKey: raw.toString('base64'),
     sign(b) {
-      const body: CheckpointBody = { tenantId: b.tenantId, createdAt: b.createdAt, keyId, heads: [...b.heads].sort((x, y) => (x.agentId < y.agentId ? -1 : 1)) };
+      const body: CheckpointBody = {
+        tenantId: b.tenantId,
+        createdAt: b.createdAt,
+        keyId,
+        heads: [...b.heads].sort((x, y) => (x.agentId < y.agentId ? -1 : 1)),
+      };
       const signature = sign(null, Buffer.from(canonicalJson(body), 'utf8'), privateKey).toString('base64');
       return { ...body, signature };
     },

@@ -108,6 +108,8 @@ describe('capability evaluation', () => {
   });
 
   it('normalises capabilities to a canonical order without duplicates', () => {
-    expect(normaliseRules([{ path: 'x', capabilities: ['write', 'read', 'write'] }])).toEqual([{ path: 'x', capabilities: ['read', 'write'] }]);
+    expect(normaliseRules([{ path: 'x', capabilities: ['write', 'read', 'write'] }])).toEqual([
+      { path: 'x', capabilities: ['read', 'write'] },
+    ]);
   });
 });

@@ -11,7 +11,11 @@ describe('scrub', () => {
     ['openai', `sk-${body(48)}`, 'sk-[REDACTED:openai]'],
     ['anthropic', `sk-ant-api03-${body(90)}`, 'sk-ant-api03-[REDACTED:anthropic]'],
     ['aws_access_key', 'AKIAIOSFODNN7EXAMPLE', 'AKIA[REDACTED:aws_access_key]'],
-    ['aws_secret_key', 'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws_secret_access_key = [REDACTED:aws_secret_key]'],
+    [
+      'aws_secret_key',
+      'aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      'aws_secret_access_key = [REDACTED:aws_secret_key]',
+    ],
     ['github', `ghp_${body(36)}`, 'ghp_[REDACTED:github]'],
     ['github', `github_pat_${body(82)}`, 'github_pat_[REDACTED:github]'],
     ['slack', `xoxb-123456789012-123456789012-${body(24)}`, 'xoxb-[REDACTED:slack]'],

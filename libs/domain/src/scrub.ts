@@ -37,7 +37,8 @@ const SHAPES: Shape[] = [
   { type: 'aws_access_key', pattern: '\\b(?<keep>(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA))[0-9A-Z]{16}\\b' },
   {
     type: 'aws_secret_key',
-    pattern: '(?<keep>(?:aws_secret_access_key|AWS_SECRET_ACCESS_KEY|SecretAccessKey)["\']?\\s*[:=]\\s*["\']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])',
+    pattern:
+      '(?<keep>(?:aws_secret_access_key|AWS_SECRET_ACCESS_KEY|SecretAccessKey)["\']?\\s*[:=]\\s*["\']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])',
   },
   { type: 'github', pattern: '\\b(?<keep>gh[pousr]_)[A-Za-z0-9]{36,255}\\b' },
   { type: 'github', pattern: '\\b(?<keep>github_pat_)[A-Za-z0-9_]{22,255}\\b' },
@@ -48,10 +49,7 @@ const SHAPES: Shape[] = [
 ];
 
 // One pass over the text with every shape as an alternative: a replacement is never re-scanned.
-const COMBINED = new RegExp(
-  SHAPES.map((s, i) => `(?<s${i}>${s.pattern.replace('(?<keep>', `(?<k${i}>`)})`).join('|'),
-  'g',
-);
+const COMBINED = new RegExp(SHAPES.map((s, i) => `(?<s${i}>${s.pattern.replace('(?<keep>', `(?<k${i}>`)})`).join('|'), 'g');
 
 export const SCRUB_TYPES = [...new Set(SHAPES.map((s) => s.type)), 'vault'];
 

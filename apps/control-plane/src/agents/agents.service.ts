@@ -86,7 +86,9 @@ export class AgentsService {
       change.rateLimitWindowSeconds = dto.rateLimit?.windowSeconds ?? null;
     }
     // Field names only: values (an upstream secret among them) never go on the chain.
-    const fields = Object.keys(dto).filter((k) => dto[k as keyof AgentUpdateDto] !== undefined).sort();
+    const fields = Object.keys(dto)
+      .filter((k) => dto[k as keyof AgentUpdateDto] !== undefined)
+      .sort();
     return AgentResponseDto.from(await this.change(principal, id, () => change, 'updated', fields));
   }
 
@@ -97,7 +99,12 @@ export class AgentsService {
 
   async regenerateToken(principal: TenantPrincipal, id: string): Promise<RuntimeTokenDto> {
     const runtimeToken = generateToken('runtime');
-    await this.change(principal, id, () => ({ tokenHash: hashToken(runtimeToken), tokenHint: tokenHint(runtimeToken) }), 'token_regenerated');
+    await this.change(
+      principal,
+      id,
+      () => ({ tokenHash: hashToken(runtimeToken), tokenHint: tokenHint(runtimeToken) }),
+      'token_regenerated',
+    );
     return { runtimeToken };
   }
 
@@ -110,7 +117,13 @@ export class AgentsService {
   }
 
   /** Commit, stamp, publish: the stamp comes before the publish so a publish failure (503) cannot skip it. */
-  private async change(principal: TenantPrincipal, id: string, fn: (a: Agent) => AgentChange, action: AdminAction, changes?: string[]): Promise<Agent> {
+  private async change(
+    principal: TenantPrincipal,
+    id: string,
+    fn: (a: Agent) => AgentChange,
+    action: AdminAction,
+    changes?: string[],
+  ): Promise<Agent> {
     const result = await this.agents.update(principal.tenantId, id, fn);
     if (!result) throw notFound('agent');
     await this.audit.stamp(principal, [id], action, changes);

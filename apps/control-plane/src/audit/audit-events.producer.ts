@@ -43,7 +43,10 @@ export class AuditEventsProducer {
     try {
       await this.prisma.auditOutbox.createMany({ data: events.map((e) => ({ event: JSON.stringify(e) })) });
     } catch (err) {
-      this.logger.error({ err: (err as Error).message, action, actor: principal.label, tenantId: principal.tenantId, agentIds }, 'admin audit stamp could not be recorded');
+      this.logger.error(
+        { err: (err as Error).message, action, actor: principal.label, tenantId: principal.tenantId, agentIds },
+        'admin audit stamp could not be recorded',
+      );
       throw new DomainError('unavailable', `the change was saved, but its audit stamp could not be recorded (${action}); retry later`);
     }
   }

@@ -8,9 +8,20 @@ export class StampListQueryDto {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
   @IsOptional() @IsString() @Matches(/^[0-9]{1,12}$/, { message: 'cursor is not a cursor this API returned' }) cursor?: string;
   @ApiPropertyOptional({ enum: ['desc', 'asc'] }) @IsOptional() @IsIn(['desc', 'asc']) order?: 'desc' | 'asc';
-  @ApiPropertyOptional({ example: 'request' }) @IsOptional() @Matches(/^[a-z_]{1,40}$/, { message: 'type must be an event type such as request, admin or vault' }) type?: string;
-  @ApiPropertyOptional({ description: 'ISO time, inclusive' }) @IsOptional() @Type(() => Date) @IsDate({ message: 'from must be an ISO date-time' }) from?: Date;
-  @ApiPropertyOptional({ description: 'ISO time, exclusive' }) @IsOptional() @Type(() => Date) @IsDate({ message: 'to must be an ISO date-time' }) to?: Date;
+  @ApiPropertyOptional({ example: 'request' })
+  @IsOptional()
+  @Matches(/^[a-z_]{1,40}$/, { message: 'type must be an event type such as request, admin or vault' })
+  type?: string;
+  @ApiPropertyOptional({ description: 'ISO time, inclusive' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'from must be an ISO date-time' })
+  from?: Date;
+  @ApiPropertyOptional({ description: 'ISO time, exclusive' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'to must be an ISO date-time' })
+  to?: Date;
 }
 
 export class VerifyQueryDto {
@@ -54,7 +65,14 @@ export class RequestStampResponseDto {
   createdAt!: string;
 
   static from(s: Stamp): RequestStampResponseDto {
-    return { requestId: s.requestId, agentId: s.agentId, seq: s.seq, stateHash: s.stateHash, type: s.eventType, createdAt: s.createdAt.toISOString() };
+    return {
+      requestId: s.requestId,
+      agentId: s.agentId,
+      seq: s.seq,
+      stateHash: s.stateHash,
+      type: s.eventType,
+      createdAt: s.createdAt.toISOString(),
+    };
   }
 }
 

@@ -28,7 +28,14 @@ export class AuditRepository {
   }
 
   /** Keyset by seq (unique within a chain): `after` is exclusive in the direction of travel. */
-  stamps(tenantId: string, agentId: string, limit: number, order: 'asc' | 'desc', after: number | undefined, f: StampFilter): Promise<Stamp[]> {
+  stamps(
+    tenantId: string,
+    agentId: string,
+    limit: number,
+    order: 'asc' | 'desc',
+    after: number | undefined,
+    f: StampFilter,
+  ): Promise<Stamp[]> {
     return this.prisma.stamp.findMany({
       where: {
         agentId,

@@ -78,7 +78,9 @@ export class AuditService {
     const hit = await this.audit.byStateHash(agentId.toLowerCase(), stateHash);
     if (!hit) return { valid: false };
     const verdict = await this.recompute(agentId.toLowerCase(), hit.seq);
-    return verdict.valid && verdict.head.seq === hit.seq && verdict.head.stateHash === stateHash ? { valid: true, sequence: hit.seq } : { valid: false };
+    return verdict.valid && verdict.head.seq === hit.seq && verdict.head.stateHash === stateHash
+      ? { valid: true, sequence: hit.seq }
+      : { valid: false };
   }
 
   async checkpoints(tenantId: string, page: PageQueryDto): Promise<Page<CheckpointResponseDto>> {

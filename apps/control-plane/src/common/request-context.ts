@@ -22,7 +22,13 @@ export function requestContext(logger: Logger, metrics: Metrics) {
       metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.latency.observe({ method: req.method, route }, ms / 1000);
       logger.info(
-        { request_id: req.requestId, method: req.method, path: req.path.replace(LINK_TOKEN, 'olt_[redacted]'), status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        {
+          request_id: req.requestId,
+          method: req.method,
+          path: req.path.replace(LINK_TOKEN, 'olt_[redacted]'),
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+        },
         'request',
       );
     });

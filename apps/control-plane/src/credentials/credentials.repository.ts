@@ -26,7 +26,11 @@ export class CredentialsRepository {
   async agentsRequiring(tenantId: string, serviceType: string): Promise<string[]> {
     const agents = await this.prisma.agent.findMany({ where: { tenantId }, select: { id: true, requiredCredentials: true } });
     return agents
-      .filter((a) => Array.isArray(a.requiredCredentials) && a.requiredCredentials.some((c) => (c as { serviceType?: unknown } | null)?.serviceType === serviceType))
+      .filter(
+        (a) =>
+          Array.isArray(a.requiredCredentials) &&
+          a.requiredCredentials.some((c) => (c as { serviceType?: unknown } | null)?.serviceType === serviceType),
+      )
       .map((a) => a.id);
   }
 

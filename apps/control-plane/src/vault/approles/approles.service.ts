@@ -24,7 +24,8 @@ export class AppRolesService {
     const names = [...new Set(dto.policies)];
     const found = new Set((await this.policies.findByNames(tenantId, names)).map((p) => p.name));
     const unknown = names.filter((n) => !found.has(n));
-    if (unknown.length) throw new DomainError('bad_request', `unknown policies: ${unknown.join(', ')}; create them first with POST /api/v1/admin/policies`);
+    if (unknown.length)
+      throw new DomainError('bad_request', `unknown policies: ${unknown.join(', ')}; create them first with POST /api/v1/admin/policies`);
     const ipAllowlist = (dto.ipAllowlist ?? []).map((c, i) => {
       const cidr = parseCidr(c);
       if (!cidr) throw new DomainError('bad_request', `ipAllowlist.${i} is not an IP address or CIDR`);

@@ -44,7 +44,10 @@ export class VaultAuthController {
   @VaultAction('auth.refresh')
   async refresh(@MaybeCaller() p: VaultPrincipal | undefined, @Req() req: Request): Promise<IssuedToken> {
     if (p?.source !== 'approle') {
-      throw new DomainError('bad_request', 'only AppRole tokens refresh; admins log in again with POST /api/v1/auth/login or use an API key');
+      throw new DomainError(
+        'bad_request',
+        'only AppRole tokens refresh; admins log in again with POST /api/v1/auth/login or use an API key',
+      );
     }
     const { principal, issued } = await this.identity.refresh(p, clientIp(req));
     req.vault = principal;
@@ -60,6 +63,10 @@ export class VaultAuthController {
     if (!p || p.source === 'root') return { identity: 'root', policies: [], source: 'root' };
     const base: WhoAmI = { identity: p.identity, policies: p.policies, source: p.source };
     if (!p.expiresAt) return base;
-    return { ...base, expires_at: p.expiresAt.toISOString(), expires_in: Math.max(0, Math.floor((p.expiresAt.getTime() - Date.now()) / 1000)) };
+    return {
+      ...base,
+      expires_at: p.expiresAt.toISOString(),
+      expires_in: Math.max(0, Math.floor((p.expiresAt.getTime() - Date.now()) / 1000)),
+    };
   }
 }

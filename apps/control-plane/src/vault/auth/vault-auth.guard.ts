@@ -16,7 +16,8 @@ export class VaultAuthGuard implements CanActivate {
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<Request>();
-    const mode = this.reflector.getAllAndOverride<VaultAuthMode | undefined>(VAULT_AUTH_KEY, [ctx.getHandler(), ctx.getClass()]) ?? 'required';
+    const mode =
+      this.reflector.getAllAndOverride<VaultAuthMode | undefined>(VAULT_AUTH_KEY, [ctx.getHandler(), ctx.getClass()]) ?? 'required';
     const token = bearerToken(req);
     if (!token) {
       if (mode === 'optional') return true;

@@ -59,7 +59,10 @@ export class VaultIdentityService {
     const given = hashToken(isTokenOfKind(secretId, 'secretId') ? secretId : `invalid:${secretId}`);
     const matches = constantTimeEqual(given, approle?.secretIdHash ?? NO_SECRET_HASH);
     if (!approle || !matches) {
-      throw new DomainError('unauthenticated', 'invalid role_id or secret_id: check both values, or ask an admin for a new onboarding link');
+      throw new DomainError(
+        'unauthenticated',
+        'invalid role_id or secret_id: check both values, or ask an admin for a new onboarding link',
+      );
     }
     return this.issue(approle, ip);
   }
@@ -85,13 +88,19 @@ export class VaultIdentityService {
         issuer: USER_JWT_ISSUER,
       },
     );
-    return { principal, issued: { token, identity: principal.identity, policies: principal.policies, expires_in: approle.tokenTtlSeconds } };
+    return {
+      principal,
+      issued: { token, identity: principal.identity, policies: principal.policies, expires_in: approle.tokenTtlSeconds },
+    };
   }
 
   /** Suspension, tenant, bound agent, IP allowlist; then the current policies. */
   private async check(approle: AppRoleWithTenant, ip: string, expiresAt: Date): Promise<AppRoleVaultPrincipal> {
     if (approle.tenant.status !== 'active') {
-      throw new DomainError('unauthenticated', 'this tenant is suspended: nothing in its vault can be used until the platform operator reactivates it');
+      throw new DomainError(
+        'unauthenticated',
+        'this tenant is suspended: nothing in its vault can be used until the platform operator reactivates it',
+      );
     }
     if (approle.suspended) {
       throw new DomainError(
@@ -135,7 +144,8 @@ export class VaultIdentityService {
     if (token.startsWith('pk_')) {
       const key = isTokenOfKind(token, 'apiKey') ? await this.apiKeys.findActiveByToken(token) : null;
       if (!key) throw new DomainError('unauthenticated', 'invalid or revoked API key: use an active tenant admin API key');
-      if (key.role !== 'admin') throw new DomainError('forbidden', 'the vault accepts only admin API keys; AppRoles log in with POST /v1/auth/approle/login');
+      if (key.role !== 'admin')
+        throw new DomainError('forbidden', 'the vault accepts only admin API keys; AppRoles log in with POST /v1/auth/approle/login');
       return this.admin(key.tenantId, `api-key:${key.name}`, `api-key:${key.id}`, null);
     }
     let payload: VaultJwtPayload;
@@ -156,13 +166,16 @@ export class VaultIdentityService {
     const expiresAt = new Date(payload.exp * 1000);
     if (payload.aud === VAULT_JWT_AUDIENCE && payload.typ === 'approle') {
       const approle = await this.approles.findForAuth(payload.tid, payload.sub);
-      if (!approle) throw new DomainError('unauthenticated', `this AppRole no longer exists: ${RELOGIN} with new credentials from an admin`);
+      if (!approle)
+        throw new DomainError('unauthenticated', `this AppRole no longer exists: ${RELOGIN} with new credentials from an admin`);
       return this.check(approle, ip, expiresAt);
     }
     if (payload.aud === USER_JWT_AUDIENCE && payload.typ === 'user') {
       const user = await this.users.findById(payload.tid, payload.sub);
-      if (!user || !isRole(user.role)) throw new DomainError('unauthenticated', 'this user no longer exists: log in again with POST /api/v1/auth/login');
-      if (user.role !== 'admin') throw new DomainError('forbidden', 'the vault accepts only tenant admins and AppRoles; ask an admin for an AppRole');
+      if (!user || !isRole(user.role))
+        throw new DomainError('unauthenticated', 'this user no longer exists: log in again with POST /api/v1/auth/login');
+      if (user.role !== 'admin')
+        throw new DomainError('forbidden', 'the vault accepts only tenant admins and AppRoles; ask an admin for an AppRole');
       return this.admin(user.tenantId, `user:${user.email}`, `user:${user.id}`, expiresAt);
     }
     throw new DomainError('unauthenticated', `invalid token: ${RELOGIN}`);

@@ -26,7 +26,10 @@ export class LeasesRepository {
 
   /** Ends an active lease now; false when it had already ended (conditional update, race-free). */
   async revoke(tenantId: string, holder: string, id: string, now = new Date()): Promise<boolean> {
-    const { count } = await this.prisma.vaultLease.updateMany({ where: { tenantId, holder, id, ...active(now) }, data: { revokedAt: now } });
+    const { count } = await this.prisma.vaultLease.updateMany({
+      where: { tenantId, holder, id, ...active(now) },
+      data: { revokedAt: now },
+    });
     return count > 0;
   }
 }

@@ -28,7 +28,10 @@ export function leaseTtl(body: unknown): number {
   const ttl = (body as { ttl?: unknown }).ttl;
   if (ttl === undefined) return LEASE_TTL_DEFAULT;
   if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < LEASE_TTL_MIN || ttl > LEASE_TTL_MAX) {
-    throw new DomainError('bad_request', `ttl must be an integer number of seconds from ${LEASE_TTL_MIN} to ${LEASE_TTL_MAX} (default ${LEASE_TTL_DEFAULT})`);
+    throw new DomainError(
+      'bad_request',
+      `ttl must be an integer number of seconds from ${LEASE_TTL_MIN} to ${LEASE_TTL_MAX} (default ${LEASE_TTL_DEFAULT})`,
+    );
   }
   return ttl;
 }

@@ -18,7 +18,7 @@ function install(baseUrl: string): string {
   return [
     '## Install the vault skill',
     '',
-    'Keep `PORTCULLIS_URL`, `PORTCULLIS_ROLE_ID` and `PORTCULLIS_SECRET_ID` in your runtime\'s secret store',
+    "Keep `PORTCULLIS_URL`, `PORTCULLIS_ROLE_ID` and `PORTCULLIS_SECRET_ID` in your runtime's secret store",
     '(environment variables), never in code, prompts, commits or logs. `PORTCULLIS_TOKEN` is the JWT from login.',
     '',
     '### Claude Code',
@@ -41,12 +41,12 @@ export function linkMarkdown(page: LinkPage): string {
   const exchange = `${page.baseUrl}/v1/${page.kind}/${page.token}/exchange`;
   const head =
     page.kind === 'onboard'
-      ? [
-          `# Portcullis vault onboarding: ${page.identity}`,
+      ? [`# Portcullis vault onboarding: ${page.identity}`, '', 'This link gives you a machine identity in the Portcullis secrets vault.']
+      : [
+          `# Portcullis vault credential rotation: ${page.identity}`,
           '',
-          'This link gives you a machine identity in the Portcullis secrets vault.',
-        ]
-      : [`# Portcullis vault credential rotation: ${page.identity}`, '', 'This link replaces your `secret_id`. The old one stops working when you exchange it.'];
+          'This link replaces your `secret_id`. The old one stops working when you exchange it.',
+        ];
   const response =
     page.kind === 'onboard'
       ? '`{"role_id", "secret_id", "token", "identity", "policies", "expires_in", "base_url"}`: new credentials (the role_id changes too) and a token to start with.'

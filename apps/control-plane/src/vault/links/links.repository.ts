@@ -12,7 +12,10 @@ export type LinkWithAppRole = VaultLink & { approle: { name: string; policies: s
 export class LinksRepository {
   constructor(@InjectPrisma() private readonly prisma: PrismaClient) {}
 
-  create(tenantId: string, data: { approleId: string; kind: LinkKind; tokenHash: string; expiresAt: Date; createdBy: string }): Promise<VaultLink> {
+  create(
+    tenantId: string,
+    data: { approleId: string; kind: LinkKind; tokenHash: string; expiresAt: Date; createdBy: string },
+  ): Promise<VaultLink> {
     return this.prisma.vaultLink.create({ data: { tenantId, ...data } });
   }
 
@@ -49,5 +52,4 @@ export class LinksRepository {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.prisma.$transaction(fn);
   }
-
 }

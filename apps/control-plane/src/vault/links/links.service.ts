@@ -50,7 +50,13 @@ export class LinksService {
     @InjectConfig() private readonly config: Config,
   ) {}
 
-  async create(tenantId: string, kind: LinkKind, approleId: string, ttlSeconds: number | undefined, createdBy: string): Promise<LinkCreated> {
+  async create(
+    tenantId: string,
+    kind: LinkKind,
+    approleId: string,
+    ttlSeconds: number | undefined,
+    createdBy: string,
+  ): Promise<LinkCreated> {
     if (!(await this.approles.findById(tenantId, approleId))) throw notFound('AppRole');
     const token = generateToken('link');
     const link = await this.links.create(tenantId, {
@@ -119,13 +125,19 @@ export class LinksService {
     ip: string,
   ): Promise<{ principal: AppRoleVaultPrincipal; body: IssuedToken & { role_id: string; secret_id: string; base_url: string } }> {
     const r = await this.exchange(token, 'onboard', ip);
-    return { principal: r.principal, body: { role_id: r.approle.roleId, secret_id: r.secretId, ...r.issued, base_url: this.config.publicUrl } };
+    return {
+      principal: r.principal,
+      body: { role_id: r.approle.roleId, secret_id: r.secretId, ...r.issued, base_url: this.config.publicUrl },
+    };
   }
 
   async exchangeRotate(
     token: string,
     ip: string,
-  ): Promise<{ principal: AppRoleVaultPrincipal; body: { role_id: string; secret_id: string; base_url: string; role_display_name: string } }> {
+  ): Promise<{
+    principal: AppRoleVaultPrincipal;
+    body: { role_id: string; secret_id: string; base_url: string; role_display_name: string };
+  }> {
     const r = await this.exchange(token, 'rotate', ip);
     return {
       principal: r.principal,

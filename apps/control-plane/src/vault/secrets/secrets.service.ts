@@ -33,15 +33,23 @@ function checkMetadata(m: Record<string, unknown> | undefined): Record<string, s
   const entries = Object.entries(m);
   if (entries.length > 32) throw new DomainError('bad_request', 'metadata holds at most 32 keys');
   for (const [k, v] of entries) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k)) throw new DomainError('bad_request', `metadata key ${JSON.stringify(k.slice(0, 64))} must be 1-64 letters, digits, _ . -`);
-    if (typeof v !== 'string' || v.length > 1024) throw new DomainError('bad_request', `metadata.${k} must be a string of at most 1024 characters`);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(k))
+      throw new DomainError('bad_request', `metadata key ${JSON.stringify(k.slice(0, 64))} must be 1-64 letters, digits, _ . -`);
+    if (typeof v !== 'string' || v.length > 1024)
+      throw new DomainError('bad_request', `metadata.${k} must be a string of at most 1024 characters`);
   }
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1))) as Record<string, string>;
 }
 
 function listItem(s: VaultSecret): SecretListItem {
   // pattern_count and top_pattern come with proxy mode; until then no patterns are ever learned.
-  return { path: s.path, version: s.currentVersion, created_at: s.createdAt.toISOString(), metadata: JSON.parse(s.metadata) as Record<string, string>, pattern_count: 0 };
+  return {
+    path: s.path,
+    version: s.currentVersion,
+    created_at: s.createdAt.toISOString(),
+    metadata: JSON.parse(s.metadata) as Record<string, string>,
+    pattern_count: 0,
+  };
 }
 
 @Injectable()
@@ -87,7 +95,10 @@ export class SecretsService {
     return { path, value: await this.cipher.open(v.sealedValue, secretAad(tenantId, path, v.version)), version: v.version };
   }
 
-  async versions(p: TenantVaultPrincipal, path: string): Promise<{ path: string; versions: { version: number; created_at: string; created_by: string }[] }> {
+  async versions(
+    p: TenantVaultPrincipal,
+    path: string,
+  ): Promise<{ path: string; versions: { version: number; created_at: string; created_by: string }[] }> {
     requireCapability(p, checkPath(path), 'read');
     const s = await this.secrets.find(p.tenantId, path);
     if (!s) throw notFound(`secret ${path}`);
@@ -98,7 +109,9 @@ export class SecretsService {
   async put(p: TenantVaultPrincipal, path: string, dto: SecretPutDto): Promise<{ path: string; version: number; created_at: string }> {
     requireCapability(p, checkPath(path), 'write');
     const metadata = JSON.stringify(checkMetadata(dto.metadata));
-    const { version } = await this.secrets.put(p.tenantId, path, metadata, p.identity, (n) => this.cipher.seal(dto.value, secretAad(p.tenantId, path, n)));
+    const { version } = await this.secrets.put(p.tenantId, path, metadata, p.identity, (n) =>
+      this.cipher.seal(dto.value, secretAad(p.tenantId, path, n)),
+    );
     return { path, version: version.version, created_at: version.createdAt.toISOString() };
   }
 

@@ -19,16 +19,40 @@ interface Situation {
 
 const SITUATIONS: Situation[] = [
   { when: 'You need to know which secrets exist', call: '`GET /v1/secrets?prefix=<prefix>`', capability: 'any' },
-  { when: 'You need a credential to call a service', call: '`GET /v1/secrets/<path>/value` (add `Accept: text/plain` for the bare value)', capability: 'read' },
-  { when: 'You need a credential for one short task only', call: '`POST /v1/lease/<path>` `{"ttl": 300}` then `DELETE /v1/lease/<id>` when done', capability: 'lease' },
+  {
+    when: 'You need a credential to call a service',
+    call: '`GET /v1/secrets/<path>/value` (add `Accept: text/plain` for the bare value)',
+    capability: 'read',
+  },
+  {
+    when: 'You need a credential for one short task only',
+    call: '`POST /v1/lease/<path>` `{"ttl": 300}` then `DELETE /v1/lease/<id>` when done',
+    capability: 'lease',
+  },
   { when: 'You must store or update a credential', call: '`PUT /v1/secrets/<path>` `{"value": "…", "metadata": {}}`', capability: 'write' },
   { when: 'A credential is obsolete', call: '`DELETE /v1/secrets/<path>`', capability: 'delete' },
-  { when: 'You must call an API with a secret you should never see', call: 'proxy mode (`POST /v1/proxy`), when this deployment offers it', capability: 'proxy' },
-  { when: 'You are about to log, print, commit or send text that may hold secrets', call: '`POST /v1/scrub` `{"text": "…"}` and use `scrubbed`', capability: 'none' },
+  {
+    when: 'You must call an API with a secret you should never see',
+    call: 'proxy mode (`POST /v1/proxy`), when this deployment offers it',
+    capability: 'proxy',
+  },
+  {
+    when: 'You are about to log, print, commit or send text that may hold secrets',
+    call: '`POST /v1/scrub` `{"text": "…"}` and use `scrubbed`',
+    capability: 'none',
+  },
   { when: 'Your token expires soon', call: '`POST /v1/auth/refresh` with the current token', capability: 'none' },
   { when: 'You got a 401', call: 'log in again: `POST /v1/auth/approle/login` `{"role_id", "secret_id"}`', capability: 'none' },
-  { when: 'You got a 403 `Forbidden`', call: 'read `required_capability` and `path` in the body; ask a tenant admin to grant it', capability: 'none' },
-  { when: "Another AppRole's secret_id must be replaced", call: '`POST /v1/rotate` `{"approle_id": "…"}` → a one-time rotate URL', capability: 'vault-admin' },
+  {
+    when: 'You got a 403 `Forbidden`',
+    call: 'read `required_capability` and `path` in the body; ask a tenant admin to grant it',
+    capability: 'none',
+  },
+  {
+    when: "Another AppRole's secret_id must be replaced",
+    call: '`POST /v1/rotate` `{"approle_id": "…"}` → a one-time rotate URL',
+    capability: 'vault-admin',
+  },
 ];
 
 function yours(s: Situation, caller: SkillCaller | null, grants: Map<Capability, string[]>): string {
@@ -41,7 +65,9 @@ function yours(s: Situation, caller: SkillCaller | null, grants: Map<Capability,
 
 export function skillMarkdown(baseUrl: string, caller: SkillCaller | null): string {
   const grants = grantsByCapability(caller?.rules ?? []);
-  const rows = SITUATIONS.map((s) => `| ${s.when} | ${s.call} | ${s.capability === 'none' ? '—' : s.capability} | ${yours(s, caller, grants)} |`);
+  const rows = SITUATIONS.map(
+    (s) => `| ${s.when} | ${s.call} | ${s.capability === 'none' ? '—' : s.capability} | ${yours(s, caller, grants)} |`,
+  );
   return [
     '---',
     'name: portcullis-vault',
@@ -52,7 +78,9 @@ export function skillMarkdown(baseUrl: string, caller: SkillCaller | null): stri
     '',
     `Base URL: ${baseUrl}. Send \`Authorization: Bearer <token>\` on every call; get the token with`,
     '`POST /v1/auth/approle/login` `{"role_id": "$PORTCULLIS_ROLE_ID", "secret_id": "$PORTCULLIS_SECRET_ID"}`.',
-    caller ? `You are \`${caller.identity}\` with policies ${caller.policies.map((p) => `\`${p}\``).join(', ') || '(none)'}.` : 'You are not logged in: the last column fills in once you call this with your token.',
+    caller
+      ? `You are \`${caller.identity}\` with policies ${caller.policies.map((p) => `\`${p}\``).join(', ') || '(none)'}.`
+      : 'You are not logged in: the last column fills in once you call this with your token.',
     '',
     '## Rules',
     '- Fetch a secret right before you use it; do not cache it on disk, in memory longer than the task, or in a prompt.',

@@ -43,7 +43,9 @@ export class VaultStampInterceptor implements NestInterceptor {
       mergeMap((result: unknown) => from(this.queues.stamp(req.vault, actionOf(), pathOf(req), req.requestId).then(() => result))),
       catchError((err: unknown) => {
         if (err instanceof DomainError && err.code === 'forbidden') {
-          return from(this.queues.stamp(req.vault, `${actionOf()}.denied`, pathOf(req), req.requestId)).pipe(mergeMap(() => throwError(() => err)));
+          return from(this.queues.stamp(req.vault, `${actionOf()}.denied`, pathOf(req), req.requestId)).pipe(
+            mergeMap(() => throwError(() => err)),
+          );
         }
         return throwError(() => err);
       }),

@@ -15,7 +15,10 @@ import type { RunningProcessor, WorkerContext } from '../../context.js';
 export const CHECKPOINT_QUEUE = 'checkpoints';
 
 export async function publishKey(pg: Pool, signer: CheckpointSigner): Promise<void> {
-  await pg.query('INSERT INTO checkpoint_keys (key_id, public_key) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING', [signer.keyId, signer.publicKey]);
+  await pg.query('INSERT INTO checkpoint_keys (key_id, public_key) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING', [
+    signer.keyId,
+    signer.publicKey,
+  ]);
 }
 
 /** Signs a checkpoint for every tenant whose heads moved; returns how many were written. */
@@ -38,13 +41,10 @@ export async function signCheckpoints(pg: Pool, signer: CheckpointSigner, now = 
     if (lastHeads.get(tenantId) === canonicalJson(list)) continue;
     const cp = signer.sign({ tenantId, createdAt: now.toISOString(), heads: list });
     const { signature, ...body } = cp;
-    await pg.query('INSERT INTO checkpoints (id, tenant_id, body, signature, key_id, created_at) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5)', [
-      tenantId,
-      canonicalJson(body),
-      signature,
-      cp.keyId,
-      now,
-    ]);
+    await pg.query(
+      'INSERT INTO checkpoints (id, tenant_id, body, signature, key_id, created_at) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5)',
+      [tenantId, canonicalJson(body), signature, cp.keyId, now],
+    );
     written++;
   }
   return written;
@@ -57,7 +57,11 @@ export async function startCheckpointsProcessor(ctx: WorkerContext): Promise<Run
   }
   const signer = checkpointSigner(parseKey(ctx.config.checkpointKey));
   await publishKey(ctx.pg, signer);
-  const signed = new Counter({ name: 'portcullis_worker_checkpoints_signed_total', help: 'Tenant checkpoints signed', registers: [ctx.registry] });
+  const signed = new Counter({
+    name: 'portcullis_worker_checkpoints_signed_total',
+    help: 'Tenant checkpoints signed',
+    registers: [ctx.registry],
+  });
 
   const queue = new Queue(CHECKPOINT_QUEUE, { connection: ctx.redis, prefix: ctx.queuePrefix });
   await queue.upsertJobScheduler('sign-heads', { every: ctx.config.checkpointIntervalSeconds * 1000 }, { name: 'sign-heads' });
@@ -72,7 +76,10 @@ export async function startCheckpointsProcessor(ctx: WorkerContext): Promise<Run
     { connection: ctx.redis, prefix: ctx.queuePrefix, concurrency: 1, removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
   );
   worker.on('error', (err) => ctx.logger.error({ err: err.message }, 'checkpoints worker error'));
-  ctx.logger.info({ keyId: signer.keyId, publicKey: signer.publicKey, everySeconds: ctx.config.checkpointIntervalSeconds }, 'checkpoint signing on');
+  ctx.logger.info(
+    { keyId: signer.keyId, publicKey: signer.publicKey, everySeconds: ctx.config.checkpointIntervalSeconds },
+    'checkpoint signing on',
+  );
   return {
     name: CHECKPOINT_QUEUE,
     async close() {

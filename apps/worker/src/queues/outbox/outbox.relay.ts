@@ -18,7 +18,11 @@ export function startOutboxRelay(ctx: WorkerContext): Promise<RunningProcessor> 
   // Fail fast while Redis is down: the rows stay in Postgres and the next pass tries again.
   const queue = new Queue(QUEUES.stamps, { connection: { ...ctx.redis, maxRetriesPerRequest: 1 }, prefix: ctx.queuePrefix });
   queue.on('error', () => undefined);
-  const relayed = new Counter({ name: 'portcullis_worker_outbox_relayed_total', help: 'Admin stamp events relayed from the outbox to the stamps queue', registers: [ctx.registry] });
+  const relayed = new Counter({
+    name: 'portcullis_worker_outbox_relayed_total',
+    help: 'Admin stamp events relayed from the outbox to the stamps queue',
+    registers: [ctx.registry],
+  });
   let stopped = false;
   let failures = 0;
 
@@ -26,7 +30,10 @@ export function startOutboxRelay(ctx: WorkerContext): Promise<RunningProcessor> 
     const client = await ctx.pg.connect();
     try {
       await client.query('BEGIN');
-      const rows = await client.query<{ id: string; event: string }>('SELECT id, event FROM audit_outbox ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED', [BATCH]);
+      const rows = await client.query<{ id: string; event: string }>(
+        'SELECT id, event FROM audit_outbox ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED',
+        [BATCH],
+      );
       if (rows.rows.length) {
         await queue.addBulk(
           rows.rows.map((r) => {

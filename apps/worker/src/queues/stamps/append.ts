@@ -77,14 +77,24 @@ export async function appendBatch(client: PoolClient, inputs: readonly StampInpu
     );
     const onChain = new Set(seen.rows.map((r) => `${r.agent_id} ${r.request_id}`));
 
-    const rows = { agent: [] as string[], seq: [] as number[], tenant: [] as string[], req: [] as string[], type: [] as string[], event: [] as string[], prev: [] as string[], state: [] as string[] };
+    const rows = {
+      agent: [] as string[],
+      seq: [] as number[],
+      tenant: [] as string[],
+      req: [] as string[],
+      type: [] as string[],
+      event: [] as string[],
+      prev: [] as string[],
+      state: [] as string[],
+    };
     const newHeads = { agent: [] as string[], seq: [] as number[], state: [] as string[] };
     for (const head of heads.rows) {
       const accepted: number[] = [];
       for (const i of byAgent.get(head.agent_id) ?? []) {
         const s = inputs[i]!;
         const key = `${s.agentId} ${s.requestId}`;
-        if (s.tenantId !== head.tenant_id) outcomes[i] = { kind: 'rejected', reason: 'tenantId differs from the tenant of the agent chain' };
+        if (s.tenantId !== head.tenant_id)
+          outcomes[i] = { kind: 'rejected', reason: 'tenantId differs from the tenant of the agent chain' };
         else if (onChain.has(key)) outcomes[i] = { kind: 'duplicate' };
         else {
           onChain.add(key);

@@ -132,7 +132,10 @@ export class StampBatcher {
       } catch (err) {
         this.metrics.retries.inc();
         const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 6));
-        this.logger.warn({ err: (err as Error).message, attempt: attempt + 1, batch: inputs.length, retryInMs: delay }, 'stamp append failed; retrying');
+        this.logger.warn(
+          { err: (err as Error).message, attempt: attempt + 1, batch: inputs.length, retryInMs: delay },
+          'stamp append failed; retrying',
+        );
         await sleep(delay);
       }
     }
@@ -142,12 +145,38 @@ export class StampBatcher {
 export function startStampsProcessor(ctx: WorkerContext): Promise<RunningProcessor> {
   const { registry } = ctx;
   const metrics: StampMetrics = {
-    appended: new Counter({ name: 'portcullis_worker_stamps_appended_total', help: 'Stamps appended to agent chains', registers: [registry] }),
-    duplicates: new Counter({ name: 'portcullis_worker_stamps_duplicate_total', help: 'Replayed stamp jobs that added nothing', registers: [registry] }),
-    rejected: new Counter({ name: 'portcullis_worker_stamps_rejected_total', help: 'Stamp jobs failed because they can never be appended', registers: [registry] }),
-    retries: new Counter({ name: 'portcullis_worker_stamp_append_retries_total', help: 'Batch appends retried after a database error', registers: [registry] }),
-    batch: new Histogram({ name: 'portcullis_worker_stamp_batch_size', help: 'Jobs per append transaction', buckets: [1, 5, 20, 50, 100, 250, 500, 1000, 2500], registers: [registry] }),
-    seconds: new Histogram({ name: 'portcullis_worker_stamp_append_seconds', help: 'Append transaction time', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [registry] }),
+    appended: new Counter({
+      name: 'portcullis_worker_stamps_appended_total',
+      help: 'Stamps appended to agent chains',
+      registers: [registry],
+    }),
+    duplicates: new Counter({
+      name: 'portcullis_worker_stamps_duplicate_total',
+      help: 'Replayed stamp jobs that added nothing',
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: 'portcullis_worker_stamps_rejected_total',
+      help: 'Stamp jobs failed because they can never be appended',
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'portcullis_worker_stamp_append_retries_total',
+      help: 'Batch appends retried after a database error',
+      registers: [registry],
+    }),
+    batch: new Histogram({
+      name: 'portcullis_worker_stamp_batch_size',
+      help: 'Jobs per append transaction',
+      buckets: [1, 5, 20, 50, 100, 250, 500, 1000, 2500],
+      registers: [registry],
+    }),
+    seconds: new Histogram({
+      name: 'portcullis_worker_stamp_append_seconds',
+      help: 'Append transaction time',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
   };
   const batcher = new StampBatcher(ctx.pg, ctx.config.stampBatchSize, ctx.config.dbPoolSize, ctx.logger, metrics);
 
@@ -182,7 +211,11 @@ export function startStampsProcessor(ctx: WorkerContext): Promise<RunningProcess
         throw new UnrecoverableError(`${rejected.length} event(s) can never be appended: ${rejected[0]!.reason}`);
       }
       const last = outcomes[outcomes.length - 1];
-      return many ? { events: outcomes.length } : last?.kind === 'appended' ? { seq: last.seq, stateHash: last.stateHash } : { duplicate: true };
+      return many
+        ? { events: outcomes.length }
+        : last?.kind === 'appended'
+          ? { seq: last.seq, stateHash: last.stateHash }
+          : { duplicate: true };
     },
     {
       connection: ctx.redis,
