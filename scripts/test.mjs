@@ -25,9 +25,11 @@ const bin = (name) => `${ROOT}/node_modules/.bin/${name}`;
 const args = process.argv.slice(2);
 
 if (!args.length && process.env.PORTCULLIS_SKIP_LINT !== '1') {
-  log('lint');
+  log('lint and format');
   const lint = await run(bin('eslint'), ['--max-warnings', '0', '.'], process.env);
   if (lint !== 0) process.exit(lint);
+  const format = await run(bin('prettier'), ['--check', '--log-level', 'warn', '.'], process.env);
+  if (format !== 0) process.exit(format);
 }
 
 mkdirSync(STATE_DIR, { recursive: true });

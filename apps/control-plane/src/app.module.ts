@@ -35,6 +35,7 @@ import { IssuersService } from './issuers/issuers.service.js';
 import { HealthController } from './health/health.controller.js';
 import { InternalController } from './internal/internal.controller.js';
 import { VaultModule } from './vault/vault.module.js';
+import { AuditModule } from './audit/audit.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationBootstrap {
@@ -51,7 +52,7 @@ export class AppModule implements OnApplicationBootstrap {
     } satisfies DynamicModule;
     return {
       module: AppModule,
-      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), VaultModule],
+      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), VaultModule, AuditModule],
       controllers: [
         HealthController,
         TenantsController,

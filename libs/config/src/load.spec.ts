@@ -57,4 +57,14 @@ describe('config', () => {
       good.PORTCULLIS_MASTER_KEY,
     );
   });
+
+  it('worker: checkpoint key is optional but must be a 32-byte seed when given', () => {
+    const w = loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL });
+    expect(w).toMatchObject({ port: 4100, checkpointKey: null, checkpointIntervalSeconds: 60, stampBatchSize: 500 });
+    const seed = randomBytes(32).toString('hex');
+    expect(loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL, PORTCULLIS_CHECKPOINT_KEY: seed }).checkpointKey).toBe(seed);
+    expect(() => loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL, PORTCULLIS_CHECKPOINT_KEY: 'short-seed' })).toThrow(
+      /PORTCULLIS_CHECKPOINT_KEY/,
+    );
+  });
 });

@@ -204,6 +204,14 @@ const workerShape = {
   DATABASE_URL: url,
   /** Opens the sealed provider configs of dynamic secrets to revoke them at expiry. */
   PORTCULLIS_MASTER_KEY: key32.optional(),
+  /** Ed25519 seed (32 bytes, hex or base64) that signs checkpoints; without it no checkpoint is signed. */
+  PORTCULLIS_CHECKPOINT_KEY: key32.optional(),
+  PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Most stamp jobs appended in one Postgres transaction. */
+  PORTCULLIS_STAMP_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
+  /** Stamp jobs a worker process holds at once (BullMQ concurrency); batches form from these. */
+  PORTCULLIS_STAMP_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  PORTCULLIS_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
 };
 
 export interface WorkerConfig {
@@ -215,6 +223,11 @@ export interface WorkerConfig {
   databaseUrl: string;
   /** null when unset: dynamic-secret expiry jobs then fail (and retry) until it is given */
   masterKey: string | null;
+  checkpointKey: string | null;
+  checkpointIntervalSeconds: number;
+  stampBatchSize: number;
+  stampConcurrency: number;
+  dbPoolSize: number;
   version: string;
 }
 
@@ -228,6 +241,11 @@ export function loadWorkerConfig(env: Env, version = '0.0.0'): Readonly<WorkerCo
     redisPrefix: e.PORTCULLIS_REDIS_PREFIX,
     databaseUrl: e.DATABASE_URL,
     masterKey: e.PORTCULLIS_MASTER_KEY ?? null,
+    checkpointKey: e.PORTCULLIS_CHECKPOINT_KEY ?? null,
+    checkpointIntervalSeconds: e.PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS,
+    stampBatchSize: e.PORTCULLIS_STAMP_BATCH_SIZE,
+    stampConcurrency: e.PORTCULLIS_STAMP_CONCURRENCY,
+    dbPoolSize: e.PORTCULLIS_DB_POOL_SIZE,
     version,
   });
 }

@@ -14,3 +14,5 @@ export * from './scrub-stream.js';
 export * from './llm.js';
 export * from './budgets.js';
 export * from './injection.js';
+export * from './canonical-json.js';
+export * from './chain.js';

@@ -23,7 +23,7 @@ export class AgentsController {
 
   @Post()
   create(@CurrentPrincipal() p: TenantPrincipal, @Body() dto: AgentCreateDto) {
-    return this.agents.create(p.tenantId, dto);
+    return this.agents.create(p, dto);
   }
 
   @Get()
@@ -40,30 +40,30 @@ export class AgentsController {
 
   @Patch(':id')
   update(@CurrentPrincipal() p: TenantPrincipal, @Param('id', IdPipe) id: string, @Body() dto: AgentUpdateDto) {
-    return this.agents.update(p.tenantId, id, dto);
+    return this.agents.update(p, id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   async delete(@CurrentPrincipal() p: TenantPrincipal, @Param('id', IdPipe) id: string): Promise<void> {
-    await this.agents.delete(p.tenantId, id);
+    await this.agents.delete(p, id);
   }
 
   @Post(':id/disable')
   @HttpCode(200)
   disable(@CurrentPrincipal() p: TenantPrincipal, @Param('id', IdPipe) id: string) {
-    return this.agents.setStatus(p.tenantId, id, 'disabled');
+    return this.agents.setStatus(p, id, 'disabled');
   }
 
   @Post(':id/enable')
   @HttpCode(200)
   enable(@CurrentPrincipal() p: TenantPrincipal, @Param('id', IdPipe) id: string) {
-    return this.agents.setStatus(p.tenantId, id, 'active');
+    return this.agents.setStatus(p, id, 'active');
   }
 
   @Post(':id/regenerate-token')
   @HttpCode(200)
   regenerateToken(@CurrentPrincipal() p: TenantPrincipal, @Param('id', IdPipe) id: string) {
-    return this.agents.regenerateToken(p.tenantId, id);
+    return this.agents.regenerateToken(p, id);
   }
 }

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Agent } from '@portcullis/db';
 import { DomainError, EnvelopeCipher, generateToken, hashToken, isHttpUrl, notFound, tokenHint } from '@portcullis/domain';
 import { pageOf, type Page, type PageQueryDto } from '../common/pagination.js';
+import type { TenantPrincipal } from '../common/auth/principal.js';
+import { AuditEventsProducer, type AdminAction } from '../audit/audit-events.producer.js';
 import { CIPHER } from '../infra/tokens.js';
 import { SnapshotPublisher } from '../infra/snapshot-publisher.js';
 import { AgentsRepository, type AgentChange } from './agents.repository.js';
@@ -33,9 +35,11 @@ export class AgentsService {
     private readonly agents: AgentsRepository,
     private readonly publisher: SnapshotPublisher,
     @Inject(CIPHER) private readonly cipher: EnvelopeCipher,
+    private readonly audit: AuditEventsProducer,
   ) {}
 
-  async create(tenantId: string, dto: AgentCreateDto): Promise<AgentCreatedDto> {
+  async create(principal: TenantPrincipal, dto: AgentCreateDto): Promise<AgentCreatedDto> {
+    const { tenantId } = principal;
     checkUpstream(dto.upstreamUrl);
     const runtimeToken = generateToken('runtime');
     const agent = await this.agents.create(tenantId, {
@@ -49,6 +53,8 @@ export class AgentsService {
       tokenHash: hashToken(runtimeToken),
       tokenHint: tokenHint(runtimeToken),
     });
+    // Stamped before publishing: a publish failure (503) must not skip the stamp of a committed change.
+    await this.audit.stamp(principal, [agent.id], 'created');
     await this.publisher.publishAgent(agent);
     return { agent: AgentResponseDto.from(agent), runtimeToken };
   }
@@ -64,7 +70,8 @@ export class AgentsService {
     return AgentResponseDto.from(agent);
   }
 
-  async update(tenantId: string, id: string, dto: AgentUpdateDto): Promise<AgentResponseDto> {
+  async update(principal: TenantPrincipal, id: string, dto: AgentUpdateDto): Promise<AgentResponseDto> {
+    const { tenantId } = principal;
     if (dto.upstreamUrl !== undefined) checkUpstream(dto.upstreamUrl);
     const change: AgentChange = {};
     if (dto.name !== undefined) change.name = dto.name;
@@ -78,29 +85,48 @@ export class AgentsService {
       change.rateLimitRequests = dto.rateLimit?.requests ?? null;
       change.rateLimitWindowSeconds = dto.rateLimit?.windowSeconds ?? null;
     }
-    return AgentResponseDto.from(await this.change(tenantId, id, () => change));
+    // Field names only: values (an upstream secret among them) never go on the chain.
+    const fields = Object.keys(dto)
+      .filter((k) => dto[k as keyof AgentUpdateDto] !== undefined)
+      .sort();
+    return AgentResponseDto.from(await this.change(principal, id, () => change, 'updated', fields));
   }
 
   /** The kill switch. Returns once every proxy has been told (see SnapshotPublisher). */
-  async setStatus(tenantId: string, id: string, status: 'active' | 'disabled'): Promise<AgentResponseDto> {
-    return AgentResponseDto.from(await this.change(tenantId, id, () => ({ status })));
+  async setStatus(principal: TenantPrincipal, id: string, status: 'active' | 'disabled'): Promise<AgentResponseDto> {
+    return AgentResponseDto.from(await this.change(principal, id, () => ({ status }), status === 'disabled' ? 'disabled' : 'enabled'));
   }
 
-  async regenerateToken(tenantId: string, id: string): Promise<RuntimeTokenDto> {
+  async regenerateToken(principal: TenantPrincipal, id: string): Promise<RuntimeTokenDto> {
     const runtimeToken = generateToken('runtime');
-    await this.change(tenantId, id, () => ({ tokenHash: hashToken(runtimeToken), tokenHint: tokenHint(runtimeToken) }));
+    await this.change(
+      principal,
+      id,
+      () => ({ tokenHash: hashToken(runtimeToken), tokenHint: tokenHint(runtimeToken) }),
+      'token_regenerated',
+    );
     return { runtimeToken };
   }
 
-  async delete(tenantId: string, id: string): Promise<void> {
-    const agent = await this.agents.delete(tenantId, id);
+  async delete(principal: TenantPrincipal, id: string): Promise<void> {
+    const agent = await this.agents.delete(principal.tenantId, id);
     if (!agent) throw notFound('agent');
+    // The chain outlives the agent; its last entry says who deleted it.
+    await this.audit.stamp(principal, [id], 'deleted');
     await this.publisher.removeAgent(agent);
   }
 
-  private async change(tenantId: string, id: string, fn: (a: Agent) => AgentChange): Promise<Agent> {
-    const result = await this.agents.update(tenantId, id, fn);
+  /** Commit, stamp, publish: the stamp comes before the publish so a publish failure (503) cannot skip it. */
+  private async change(
+    principal: TenantPrincipal,
+    id: string,
+    fn: (a: Agent) => AgentChange,
+    action: AdminAction,
+    changes?: string[],
+  ): Promise<Agent> {
+    const result = await this.agents.update(principal.tenantId, id, fn);
     if (!result) throw notFound('agent');
+    await this.audit.stamp(principal, [id], action, changes);
     await this.publisher.publishAgent(result.after, result.before.tokenHash);
     return result.after;
   }

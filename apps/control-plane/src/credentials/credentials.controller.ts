@@ -19,7 +19,7 @@ export class CredentialsController {
   /** 201 when new, 200 when it replaced the value for the same user and service. */
   @Post()
   async put(@CurrentPrincipal() p: TenantPrincipal, @Body() dto: CredentialCreateDto, @Res({ passthrough: true }) res: Response) {
-    const { credential, created } = await this.credentials.put(p.tenantId, dto);
+    const { credential, created } = await this.credentials.put(p, dto);
     res.status(created ? 201 : 200);
     return credential;
   }
@@ -39,6 +39,6 @@ export class CredentialsController {
   @Delete(':id')
   @HttpCode(204)
   async delete(@CurrentPrincipal() p: TenantPrincipal, @Param('id', IdPipe) id: string): Promise<void> {
-    await this.credentials.delete(p.tenantId, id);
+    await this.credentials.delete(p, id);
   }
 }

@@ -22,6 +22,18 @@ export class CredentialsRepository {
     });
   }
 
+  /** Ids of the tenant's agents whose requiredCredentials name this service type. */
+  async agentsRequiring(tenantId: string, serviceType: string): Promise<string[]> {
+    const agents = await this.prisma.agent.findMany({ where: { tenantId }, select: { id: true, requiredCredentials: true } });
+    return agents
+      .filter(
+        (a) =>
+          Array.isArray(a.requiredCredentials) &&
+          a.requiredCredentials.some((c) => (c as { serviceType?: unknown } | null)?.serviceType === serviceType),
+      )
+      .map((a) => a.id);
+  }
+
   findById(tenantId: string, id: string): Promise<Credential | null> {
     return this.prisma.credential.findFirst({ where: { tenantId, id } });
   }

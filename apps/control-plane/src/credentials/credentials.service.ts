@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EnvelopeCipher, notFound } from '@portcullis/domain';
 import { TENANT_WIDE } from '@portcullis/contracts';
 import { pageOf, type Page } from '../common/pagination.js';
+import type { TenantPrincipal } from '../common/auth/principal.js';
+import { AuditEventsProducer } from '../audit/audit-events.producer.js';
 import { CIPHER } from '../infra/tokens.js';
 import { SnapshotPublisher } from '../infra/snapshot-publisher.js';
 import { CredentialsRepository } from './credentials.repository.js';
@@ -13,12 +15,22 @@ export class CredentialsService {
     private readonly credentials: CredentialsRepository,
     private readonly publisher: SnapshotPublisher,
     @Inject(CIPHER) private readonly cipher: EnvelopeCipher,
+    private readonly audit: AuditEventsProducer,
   ) {}
 
+  /** Credentials are tenant- or user-scoped: the change is stamped on every agent that requires the service. */
+  private async stampAgents(principal: TenantPrincipal, serviceType: string, subject: string, what: 'set' | 'deleted'): Promise<void> {
+    const agentIds = await this.credentials.agentsRequiring(principal.tenantId, serviceType);
+    const scope = subject === TENANT_WIDE ? 'tenant-wide' : 'user';
+    await this.audit.stamp(principal, agentIds, 'credentials_changed', [`${serviceType} (${scope}) ${what}`]);
+  }
+
   /** Stores (or replaces) a credential, sealed under a fresh data key bound to the tenant. */
-  async put(tenantId: string, dto: CredentialCreateDto): Promise<{ credential: CredentialResponseDto; created: boolean }> {
+  async put(principal: TenantPrincipal, dto: CredentialCreateDto): Promise<{ credential: CredentialResponseDto; created: boolean }> {
+    const { tenantId } = principal;
     const sealed = await this.cipher.seal(dto.value, tenantId);
     const { row, created } = await this.credentials.upsert(tenantId, dto.userId ?? TENANT_WIDE, dto.serviceType, sealed);
+    await this.stampAgents(principal, row.serviceType, row.subject, 'set');
     await this.publisher.publishCredential(row);
     return { credential: CredentialResponseDto.from(row), created };
   }
@@ -35,9 +47,10 @@ export class CredentialsService {
     return CredentialResponseDto.from(row);
   }
 
-  async delete(tenantId: string, id: string): Promise<void> {
-    const row = await this.credentials.delete(tenantId, id);
+  async delete(principal: TenantPrincipal, id: string): Promise<void> {
+    const row = await this.credentials.delete(principal.tenantId, id);
     if (!row) throw notFound('credential');
+    await this.stampAgents(principal, row.serviceType, row.subject, 'deleted');
     await this.publisher.publishCredential(row, true);
   }
 }

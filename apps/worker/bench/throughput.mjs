@@ -1,0 +1,172 @@
+// Stamp throughput: how many stamps per second one and two worker processes append.
+//
+//   pnpm run build && node apps/worker/bench/throughput.mjs [--events 60000] [--agents 50] [--workers 1,2]
+//
+// Uses a fresh, migrated database and its own Redis prefix on the local services (dropped afterwards).
+// Events are enqueued the way the proxy does: Queue.addBulk in chunks, job id = request id. The
+// backlog is pre-filled, then workers start, so the figure is the append rate, not the enqueue rate;
+// with --paced R it instead enqueues at R events/s while workers run and reports the peak backlog.
+import { randomUUID, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { ROOT, createDatabase, dropDatabase, ensureServices, freePort, migrate } from '../../../scripts/lib/services.mjs';
+
+const { values: opts } = parseArgs({
+  options: {
+    events: { type: 'string', default: '60000' },
+    agents: { type: 'string', default: '50' },
+    workers: { type: 'string', default: '1,2' },
+    paced: { type: 'string' },
+    'batch-size': { type: 'string', default: '500' },
+    concurrency: { type: 'string', default: '1000' },
+    // Events per job: 1 is the proxy's contract today (job id = request id); >1 packs events into
+    // `{ events: [...] }` jobs, which the worker also accepts, to show what the per-job overhead costs.
+    'per-job': { type: 'string', default: '1' },
+  },
+});
+const EVENTS = Number(opts.events);
+const AGENTS = Number(opts.agents);
+
+function event(agentId, tenantId, i) {
+  return {
+    type: 'request',
+    requestId: randomUUID(),
+    tenantId,
+    agentId,
+    userId: null,
+    authKind: 'runtime_token',
+    method: 'POST',
+    path: `/api/v1/agents/${agentId}/invoke`,
+    status: 200,
+    bytesIn: 120 + (i % 50),
+    bytesOut: 900,
+    startedAt: new Date().toISOString(),
+    durationMs: 2.1,
+    upstreamMs: 1.7,
+    upstream: 'http://127.0.0.1:9',
+    requestDigest: null,
+    responseDigest: randomBytes(32).toString('hex'),
+  };
+}
+
+const ports = new Map();
+async function startWorker(env) {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_PROF] : []), `${ROOT}/apps/worker/dist/main.js`],
+    { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) {
+        ports.set(child, port);
+        return child;
+      }
+    } catch {
+      /* starting */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('worker did not start');
+}
+
+const services = await ensureServices();
+const run = randomBytes(4).toString('hex');
+const dbName = `portcullis_bench_${run}`;
+const prefix = `bench-${run}`;
+const databaseUrl = await createDatabase(services.databaseAdminUrl, dbName);
+migrate(databaseUrl);
+const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+const queue = new Queue('stamps', { connection: { url: services.redisUrl, maxRetriesPerRequest: null }, prefix: `{${prefix}}` });
+const env = {
+  DATABASE_URL: databaseUrl,
+  REDIS_URL: services.redisUrl,
+  PORTCULLIS_REDIS_PREFIX: prefix,
+  LOG_LEVEL: 'warn',
+  PORTCULLIS_STAMP_BATCH_SIZE: opts['batch-size'],
+  PORTCULLIS_STAMP_CONCURRENCY: opts.concurrency,
+};
+const count = async () => Number((await db.query('SELECT count(*) AS n FROM stamps')).rows[0].n);
+
+try {
+  for (const n of opts.workers.split(',').map(Number)) {
+    const tenantId = randomUUID();
+    const agents = Array.from({ length: AGENTS }, () => randomUUID());
+    const events = Array.from({ length: EVENTS }, (_, i) => event(agents[i % AGENTS], tenantId, i));
+    const base = await count();
+    let peak = 0;
+    let children;
+    let t0;
+    if (!opts.paced) {
+      const per = Number(opts['per-job']);
+      for (let i = 0; i < events.length; i += 1000) {
+        const slice = events.slice(i, i + 1000);
+        const jobs =
+          per === 1
+            ? slice.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } }))
+            : Array.from({ length: Math.ceil(slice.length / per) }, (_, k) => ({
+                name: 'stamps',
+                data: { events: slice.slice(k * per, (k + 1) * per) },
+                opts: { removeOnComplete: true },
+              }));
+        await queue.addBulk(jobs);
+      }
+      children = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
+      t0 = performance.now();
+    } else {
+      children = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
+      t0 = performance.now();
+      const rate = Number(opts.paced);
+      const tick = 20; // ms: the proxy flushes its batch every few ms
+      for (let sent = 0; sent < events.length;) {
+        const due = Math.min(events.length, Math.floor(((performance.now() - t0) / 1000) * rate));
+        if (due > sent) {
+          await queue.addBulk(
+            events.slice(sent, due).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })),
+          );
+          sent = due;
+          const c = await queue.getJobCounts('wait');
+          peak = Math.max(peak, c.wait);
+        }
+        await new Promise((r) => setTimeout(r, tick));
+      }
+    }
+    while ((await count()) - base < EVENTS) await new Promise((r) => setTimeout(r, 50));
+    const seconds = (performance.now() - t0) / 1000;
+    if (process.env.BENCH_METRICS) {
+      for (const c of children) {
+        const text = await (await fetch(`http://127.0.0.1:${ports.get(c)}/metrics`)).text();
+        console.log(
+          text
+            .split('\n')
+            .filter((l) => /stamp_batch_size_(sum|count)|append_seconds_(sum|count)|process_cpu_seconds_total /.test(l))
+            .join('\n'),
+        );
+      }
+    }
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise((r) => {
+            c.once('exit', r);
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    const line =
+      `${n} worker(s): ${EVENTS} stamps over ${AGENTS} agents in ${seconds.toFixed(2)} s = ${Math.round(EVENTS / seconds)} stamps/s` +
+      (n > 1 ? ` (${Math.round(EVENTS / seconds / n)} per worker)` : '') +
+      (opts.paced ? `; offered ${opts.paced}/s, peak backlog ${peak}` : '');
+    console.log(line);
+  }
+} finally {
+  await queue.obliterate({ force: true }).catch(() => undefined);
+  await queue.close();
+  await db.end();
+  await dropDatabase(services.databaseAdminUrl, dbName).catch(() => undefined);
+  await services.stop();
+}

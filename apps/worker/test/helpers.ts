@@ -1,0 +1,76 @@
+/** Shared by the worker's integration specs: real worker processes, a real queue, real Postgres. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import pg from 'pg';
+import { QUEUES, queuePrefix, type RequestStampEvent } from '@portcullis/contracts';
+import { freePort, spawnApp, testServices, type RunningApp } from '@portcullis/testing';
+
+export function workerEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const s = testServices();
+  return {
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redisUrl,
+    PORTCULLIS_REDIS_PREFIX: s.redisPrefix,
+    PORTCULLIS_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
+    PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS: '1',
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  };
+}
+
+export async function startWorker(env = workerEnv()): Promise<RunningApp> {
+  return spawnApp('worker', await freePort(), env);
+}
+
+export function stampsQueue(): Queue {
+  const s = testServices();
+  return new Queue(QUEUES.stamps, { connection: { url: s.redisUrl, maxRetriesPerRequest: null }, prefix: queuePrefix(s.redisPrefix) });
+}
+
+export function requestEvent(agentId: string, tenantId: string, i: number): RequestStampEvent {
+  return {
+    type: 'request',
+    requestId: randomUUID(),
+    tenantId,
+    agentId,
+    userId: i % 2 ? `user-${i}` : null,
+    authKind: 'runtime_token',
+    method: 'POST',
+    path: `/api/v1/agents/${agentId}/invoke`,
+    status: 200,
+    bytesIn: i,
+    bytesOut: 2 * i,
+    startedAt: new Date().toISOString(),
+    durationMs: 1.5,
+    upstreamMs: 1.25,
+    upstream: 'http://127.0.0.1:9',
+    requestDigest: null,
+    responseDigest: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  };
+}
+
+/** The way the proxy enqueues: addBulk, job id = request id. */
+export async function enqueue(queue: Queue, events: { requestId: string }[], chunk = 500): Promise<void> {
+  for (let i = 0; i < events.length; i += chunk) {
+    await queue.addBulk(
+      events.slice(i, i + chunk).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })),
+    );
+  }
+}
+
+export function pool(): pg.Pool {
+  return new pg.Pool({ connectionString: testServices().databaseUrl, max: 2 });
+}
+
+export async function stampCount(db: pg.Pool, agentId: string): Promise<number> {
+  const r = await db.query<{ n: string }>('SELECT count(*) AS n FROM stamps WHERE agent_id = $1', [agentId]);
+  return Number(r.rows[0]!.n);
+}
+
+export async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
