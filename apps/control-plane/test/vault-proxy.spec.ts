@@ -49,7 +49,10 @@ describe('vault proxy mode', () => {
         const auth = String(req.headers.authorization ?? '');
         const path = req.url!.split('?')[0];
         const reflect = JSON.stringify(s);
-        if (path === '/echo') return void res.writeHead(200, { 'content-type': 'application/json', 'x-echo-auth': auth }).end(reflect);
+        if (path === '/echo')
+          return void res
+            .writeHead(200, { 'content-type': 'application/json', 'x-echo-auth': auth, 'x-request-id': 'upstream-id-123' })
+            .end(reflect);
         if (path === '/echo-b64')
           return void res
             .writeHead(200, { 'content-type': 'text/plain' })
@@ -177,6 +180,8 @@ describe('vault proxy mode', () => {
     expect(res.headers.get('x-portcullis-upstream')).toBe(`127.0.0.1:${port}`);
     expect(res.headers.get('x-portcullis-secrets')).toBe('api/key');
     expect(res.headers.get('x-echo-auth')).toBe('Bearer [REDACTED:vault:api/key]');
+    expect(res.headers.get('x-request-id')).not.toBe('upstream-id-123');
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body.headers.authorization).toBe('Bearer [REDACTED:vault:api/key]');
 
     // placeholders in a header, the URL and a JSON body

@@ -52,7 +52,8 @@ export class ProxyController {
       throw e;
     }
     res.status(answer.status);
-    for (const [k, v] of Object.entries(answer.headers)) res.setHeader(k, v);
+    // Ours win: an upstream's X-Request-Id must not replace the id this request is logged under.
+    for (const [k, v] of Object.entries(answer.headers)) if (!res.hasHeader(k)) res.setHeader(k, v);
     res.setHeader('cache-control', 'no-store');
     await pipeline(answer.body, res).then(
       () => answer.done(true),
