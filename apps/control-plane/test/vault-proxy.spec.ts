@@ -5,7 +5,12 @@
  * private addresses, allowed_domains, stamps, and learned patterns aggregated by the worker's
  * processor on a real BullMQ worker.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { Queue, Worker } from 'bullmq';
@@ -320,6 +325,52 @@ describe('vault proxy mode', () => {
     expect(withBody.status).toBe(307);
     expect(withBody.headers.get('location')).toBe(`http://localhost:${port}/echo`);
     expect(seen.length).toBe(before + 1);
+  });
+
+  it('skips certificate checks only when every secret of the call has tls_allow_insecure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pc-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const tls = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`tls ${String(req.headers.authorization)}`),
+    );
+    rmSync(dir, { recursive: true, force: true });
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/`;
+      const { token } = await tenantWith([{ path: '*', capabilities: ['proxy'] }], {
+        lax: { value: 'sk-live-tls-lax-97531', metadata: { allow_private: 'true', tls_allow_insecure: 'true' } },
+        strict: { value: 'sk-live-tls-strict-97531', metadata: { allow_private: 'true' } },
+      });
+      const lax = await proxy(token, { method: 'GET', url, inject: { Authorization: 'lax' } });
+      expect(lax.status, lax.text).toBe(200);
+      expect(lax.text).toBe('tls Bearer [REDACTED:vault:lax]');
+      const strict = await proxy(token, { method: 'GET', url, inject: { Authorization: 'strict' } });
+      expect(strict.status).toBe(502);
+      expect(strict.body.error).toContain('upstream connection failed');
+      expect((await proxy(token, { method: 'GET', url, inject: { Authorization: 'lax', 'X-Other': 'strict' } })).status).toBe(502);
+    } finally {
+      tls.close();
+    }
   });
 
   it('holds allowed_domains (comma list and JSON array), and refuses secrets with no host in common', async () => {
