@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { testServices } from '@portcullis/testing';
-import { PostgresProvider } from '../src/dynamic-secrets/postgres.provider.js';
+import { PostgresProvider } from '@portcullis/db';
 
 async function canConnect(url: string): Promise<boolean> {
   const c = new pg.Client({ connectionString: url });

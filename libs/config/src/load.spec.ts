@@ -35,6 +35,29 @@ describe('config', () => {
     expect((err as Error).message).not.toContain('tooshort-secret');
   });
 
+  it('reads the vault proxy settings: private access off by default, internal ranges as CIDRs', () => {
+    const c = loadControlPlaneConfig(good);
+    expect(c).toMatchObject({ proxyAllowPrivate: false, proxyPrivateCidrs: [], proxyTimeoutMs: 30_000, proxyMaxResponseBytes: 10_485_760 });
+    const open = loadControlPlaneConfig({
+      ...good,
+      PORTCULLIS_PROXY_ALLOW_PRIVATE: 'true',
+      PORTCULLIS_PROXY_PRIVATE_CIDRS: '10.1.0.0/16, fd00::/8,192.168.1.5',
+    });
+    expect(open.proxyAllowPrivate).toBe(true);
+    expect(open.proxyPrivateCidrs).toEqual(['10.1.0.0/16', 'fd00::/8', '192.168.1.5']);
+    expect(() => loadControlPlaneConfig({ ...good, PORTCULLIS_PROXY_PRIVATE_CIDRS: '10.0.0.0/33' })).toThrow(
+      /PORTCULLIS_PROXY_PRIVATE_CIDRS/,
+    );
+    expect(() => loadControlPlaneConfig({ ...good, PORTCULLIS_PROXY_PRIVATE_CIDRS: 'intranet' })).toThrow(/PORTCULLIS_PROXY_PRIVATE_CIDRS/);
+  });
+
+  it('gives the worker the master key when set (dynamic-secret revocation), null otherwise', () => {
+    expect(loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL }).masterKey).toBeNull();
+    expect(loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL, PORTCULLIS_MASTER_KEY: good.PORTCULLIS_MASTER_KEY }).masterKey).toBe(
+      good.PORTCULLIS_MASTER_KEY,
+    );
+  });
+
   it('worker: checkpoint key is optional but must be a 32-byte seed when given', () => {
     const w = loadWorkerConfig({ DATABASE_URL: good.DATABASE_URL });
     expect(w).toMatchObject({ port: 4100, checkpointKey: null, checkpointIntervalSeconds: 60, stampBatchSize: 500 });

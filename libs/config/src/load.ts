@@ -3,7 +3,15 @@
  * passes `process.env`; nothing else in the codebase reads it) and fails at boot listing every
  * problem at once, naming variables but never echoing their values.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
+
+function cidrProblem(text: string): string | null {
+  const [addr, bits, extra] = text.split('/');
+  if (extra !== undefined || !addr || isIP(addr) === 0) return 'not a CIDR';
+  if (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > (isIP(addr) === 4 ? 32 : 128))) return 'bad prefix length';
+  return null;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -24,6 +32,16 @@ const key32 = z
   }, 'must be a 32-byte key (64 hex characters or base64)');
 const secret = (min: number) => z.string().min(min, `must be at least ${min} characters`);
 const url = z.string().url();
+/** Comma-separated CIDRs (`10.1.0.0/16`, `fd00::/8`, a bare address); empty means none. */
+const cidrList = z
+  .string()
+  .transform((t) =>
+    t
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean),
+  )
+  .refine((list) => list.every((c) => cidrProblem(c) === null), 'must be comma-separated CIDRs such as 10.1.0.0/16 or fd00::/8');
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
@@ -63,6 +81,11 @@ const controlPlaneShape = {
   PORTCULLIS_PUBLIC_URL: url.optional(),
   PORTCULLIS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   PORTCULLIS_DOCS: bool.default(true),
+  PORTCULLIS_PROXY_ALLOW_PRIVATE: bool.default(false),
+  PORTCULLIS_PROXY_PRIVATE_CIDRS: cidrList.default([]),
+  PORTCULLIS_PROXY_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  PORTCULLIS_PROXY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  PORTCULLIS_PROXY_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(10_485_760),
 };
 
 export interface ControlPlaneConfig {
@@ -82,6 +105,14 @@ export interface ControlPlaneConfig {
   publicUrl: string;
   bodyLimitBytes: number;
   docs: boolean;
+  /** Vault proxy mode: let every call reach private, loopback and link-local addresses. */
+  proxyAllowPrivate: boolean;
+  /** Vault proxy mode: internal ranges every call may reach even when proxyAllowPrivate is off. */
+  proxyPrivateCidrs: string[];
+  proxyConnectTimeoutMs: number;
+  /** Longest upstream silence (waiting for or between response bytes). */
+  proxyTimeoutMs: number;
+  proxyMaxResponseBytes: number;
   version: string;
 }
 
@@ -103,6 +134,11 @@ export function loadControlPlaneConfig(env: Env, version = '0.0.0'): Readonly<Co
     publicUrl: (e.PORTCULLIS_PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
     bodyLimitBytes: e.PORTCULLIS_BODY_LIMIT_BYTES,
     docs: e.PORTCULLIS_DOCS,
+    proxyAllowPrivate: e.PORTCULLIS_PROXY_ALLOW_PRIVATE,
+    proxyPrivateCidrs: e.PORTCULLIS_PROXY_PRIVATE_CIDRS,
+    proxyConnectTimeoutMs: e.PORTCULLIS_PROXY_CONNECT_TIMEOUT_MS,
+    proxyTimeoutMs: e.PORTCULLIS_PROXY_TIMEOUT_MS,
+    proxyMaxResponseBytes: e.PORTCULLIS_PROXY_MAX_RESPONSE_BYTES,
     version,
   });
 }
@@ -166,6 +202,8 @@ const workerShape = {
   PORT: port(4100),
   HOST: z.string().default('0.0.0.0'),
   DATABASE_URL: url,
+  /** Opens the sealed provider configs of dynamic secrets to revoke them at expiry. */
+  PORTCULLIS_MASTER_KEY: key32.optional(),
   /** Ed25519 seed (32 bytes, hex or base64) that signs checkpoints; without it no checkpoint is signed. */
   PORTCULLIS_CHECKPOINT_KEY: key32.optional(),
   PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
@@ -183,6 +221,8 @@ export interface WorkerConfig {
   redisUrl: string;
   redisPrefix: string;
   databaseUrl: string;
+  /** null when unset: dynamic-secret expiry jobs then fail (and retry) until it is given */
+  masterKey: string | null;
   checkpointKey: string | null;
   checkpointIntervalSeconds: number;
   stampBatchSize: number;
@@ -200,6 +240,7 @@ export function loadWorkerConfig(env: Env, version = '0.0.0'): Readonly<WorkerCo
     redisUrl: e.REDIS_URL,
     redisPrefix: e.PORTCULLIS_REDIS_PREFIX,
     databaseUrl: e.DATABASE_URL,
+    masterKey: e.PORTCULLIS_MASTER_KEY ?? null,
     checkpointKey: e.PORTCULLIS_CHECKPOINT_KEY ?? null,
     checkpointIntervalSeconds: e.PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS,
     stampBatchSize: e.PORTCULLIS_STAMP_BATCH_SIZE,

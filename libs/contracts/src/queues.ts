@@ -3,6 +3,10 @@
 export const QUEUES = {
   stamps: 'stamps',
   leases: 'leases',
+  /** one ProxyPatternEvent per vault proxy call; the worker aggregates learned call patterns */
+  patterns: 'patterns',
+  /** one delayed DynamicLeaseExpiryJob per dynamic-secret checkout */
+  dynamicLeases: 'dynamic-leases',
 } as const;
 
 export type AuthKind = 'user_jwt' | 'api_key_jwt' | 'api_key_user_id' | 'runtime_token' | 'admin';
@@ -50,8 +54,11 @@ export interface VaultStampEvent {
   agentId: string;
   approleId: string;
   action: string;
+  /** the secret path; for a proxy call that used several secrets, their paths joined by `,` */
   path: string | null;
   at: string;
+  /** proxy calls only: what was called and how it ended (no URL, header or body: they may hold values) */
+  request?: { method: string; host: string; status: number };
 }
 
 /**
@@ -62,6 +69,33 @@ export type StampEvent = RequestStampEvent | AdminStampEvent | VaultStampEvent;
 
 /** A lease's expiry: a delayed job on QUEUES.leases, job id `lease-<leaseId>`, due at the lease's end. */
 export interface LeaseExpiryJob {
+  leaseId: string;
+  tenantId: string;
+}
+
+/**
+ * One vault proxy call, as the agent wrote it (placeholders, never values): the worker folds it into
+ * the learned pattern of each secret path used. `success` is an upstream status below 400; a failure
+ * only counts against a pattern that already exists. The job id is a fresh uuid.
+ */
+export interface ProxyPatternEvent {
+  tenantId: string;
+  secretPaths: string[];
+  /** who made the call (approle:<id>, user:<id>, api-key:<id>) */
+  holder: string;
+  method: string;
+  urlTemplate: string;
+  host: string;
+  requestHeaders: string[];
+  requestSchema: Record<string, string> | null;
+  responseStatus: number;
+  responseSchema: Record<string, string> | null;
+  success: boolean;
+  at: string;
+}
+
+/** A dynamic credential's end: a delayed job on QUEUES.dynamicLeases, job id `dynamic-lease-<leaseId>`. */
+export interface DynamicLeaseExpiryJob {
   leaseId: string;
   tenantId: string;
 }

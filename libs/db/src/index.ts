@@ -10,3 +10,5 @@ export * from './generated/prisma/client.js';
 export function createPrismaClient(databaseUrl: string): PrismaClient {
   return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
 }
+// Shared by the control plane (checkout) and the worker (revocation at expiry).
+export * from './dynamic/postgres.provider.js';

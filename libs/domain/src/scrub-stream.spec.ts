@@ -22,6 +22,18 @@ describe('createScrubStream', () => {
     }
   });
 
+  it('holds back only a tail that could start a value, so complete text is not delayed', () => {
+    const s = createScrubStream([{ replacement: '[REDACTED:k]', values: [secret] }]);
+    const out: string[] = [];
+    s.on('data', (c: Buffer) => out.push(c.toString('utf8')));
+    s.write('data: first\n\n');
+    expect(out.join('')).toBe('data: first\n\n');
+    s.write('key=sk-li');
+    expect(out.join('')).toBe('data: first\n\nkey=');
+    s.end('ve-0123456789abcdef.');
+    expect(out.join('')).toBe('data: first\n\nkey=[REDACTED:k].');
+  });
+
   it('keeps multi-byte text intact and passes bodies without secrets unchanged', async () => {
     expect((await through(['héllo wörld ', '— ✓ ', 'sk-live-'], [secret])).out).toBe('héllo wörld — ✓ sk-live-');
     const bin = Buffer.from([0, 255, 1, 254, 2]);

@@ -4,8 +4,10 @@
  * echoes the Authorization header).
  *
  * Matching is done on bytes (latin1 view, one char per byte), so multi-byte UTF-8 never splits a
- * match; the last `longest - 1` bytes of each chunk are held back until the next chunk arrives, so a
- * value split across chunks is still caught. Each value is also looked for in the encodings an echo
+ * match; the tail of each chunk that could be the start of a value (the longest suffix that is a
+ * proper prefix of one) is held back until the next chunk arrives, so a value split across chunks is
+ * still caught, while anything else goes out at once (a server-sent event is not delayed until the
+ * next one). Each value is also looked for in the encodings an echo
  * typically uses: URL-encoded, JSON-escaped, base64 and base64url (`secretVariants`).
  */
 import { Transform } from 'node:stream';
@@ -62,6 +64,30 @@ export function scrubValues(text: string, redactions: Redaction[]): { text: stri
   return { text: Buffer.from(out, 'latin1').toString('utf8'), count: [...counts.values()].reduce((a, b) => a + b, 0) };
 }
 
+/** Length of the longest suffix of `text` (at most `hold`) that is a proper prefix of a needle. */
+function pendingPrefix(text: string, list: Needle[], hold: number): number {
+  const from = Math.max(0, text.length - hold);
+  let longest = 0;
+  for (const n of list) {
+    // Candidate starts are the needle's first byte within reach of the end; the earliest match wins.
+    for (
+      let i = text.indexOf(n.bytes[0]!, Math.max(from, text.length - n.bytes.length + 1));
+      i !== -1;
+      i = text.indexOf(n.bytes[0]!, i + 1)
+    ) {
+      const k = text.length - i;
+      if (k <= longest) break;
+      let j = 1;
+      while (j < k && text.charCodeAt(i + j) === n.bytes.charCodeAt(j)) j++;
+      if (j === k) {
+        longest = k;
+        break;
+      }
+    }
+  }
+  return longest;
+}
+
 /** A Transform that scrubs as data passes; `redacted()` tells how many values it replaced. */
 export function createScrubStream(redactions: Redaction[]): Transform & { redacted(): number } {
   const list = needles(redactions);
@@ -74,7 +100,7 @@ export function createScrubStream(redactions: Redaction[]): Transform & { redact
       const text = replaceAll(carry + chunk.toString('latin1'), list, counts);
       // Hold back a tail that could be the start of a value completed by the next chunk. A
       // replacement is never held back partly: cut before any replacement that ends in the tail.
-      let cut = Math.max(0, text.length - hold);
+      let cut = text.length - pendingPrefix(text, list, hold);
       for (const n of list) {
         const i = text.lastIndexOf(n.replacement);
         if (i >= 0 && i < cut && i + n.replacement.length > cut) cut = i + n.replacement.length;

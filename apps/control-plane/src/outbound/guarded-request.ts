@@ -105,6 +105,8 @@ function limit(res: IncomingMessage, maxBytes: number): Readable {
     },
   });
   res.on('error', (e) => t.destroy(e));
+  // A reader that stops early (the agent went away) must not leave the upstream socket open.
+  t.on('close', () => res.destroy());
   return res.pipe(t);
 }
 

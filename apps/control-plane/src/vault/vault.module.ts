@@ -1,6 +1,7 @@
 /**
  * The secrets vault for agents (issue 6): AppRoles, policies, onboarding and rotation links,
- * secrets, leases, scrub and the skill. See ./README.md for the API and the quick start.
+ * secrets, leases, scrub and the skill; proxy mode, learned call patterns and dynamic secrets
+ * (issue 7). See ./README.md for the API and the quick start.
  */
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
@@ -22,6 +23,13 @@ import { LinksService } from './links/links.service.js';
 import { PoliciesController } from './policies/policies.controller.js';
 import { PoliciesRepository } from './policies/policies.repository.js';
 import { PoliciesService } from './policies/policies.service.js';
+import { DynamicController, DynamicSecretsAdminController } from './dynamic/dynamic.controller.js';
+import { DynamicSecretsRepository } from './dynamic/dynamic.repository.js';
+import { DynamicSecretsService } from './dynamic/dynamic.service.js';
+import { PatternsRepository } from './patterns/patterns.repository.js';
+import { PatternsService } from './patterns/patterns.service.js';
+import { ProxyController } from './proxy/proxy.controller.js';
+import { ProxyService } from './proxy/proxy.service.js';
 import { ScrubController } from './scrub/scrub.controller.js';
 import { SecretsController } from './secrets/secrets.controller.js';
 import { SecretsRepository } from './secrets/secrets.repository.js';
@@ -43,6 +51,9 @@ import { VaultStampInterceptor } from './stamps/vault-stamp.interceptor.js';
     LeasesController,
     ScrubController,
     SkillController,
+    ProxyController,
+    DynamicSecretsAdminController,
+    DynamicController,
   ],
   providers: [
     // Shared with the admin API: TenantAuthGuard and the repositories it and VaultIdentityService read.
@@ -63,6 +74,11 @@ import { VaultStampInterceptor } from './stamps/vault-stamp.interceptor.js';
     SecretsService,
     LeasesRepository,
     LeasesService,
+    PatternsRepository,
+    PatternsService,
+    ProxyService,
+    DynamicSecretsRepository,
+    DynamicSecretsService,
   ],
 })
 export class VaultModule {}

@@ -21,6 +21,8 @@ export interface SecretListItem {
   created_at: string;
   metadata: Record<string, string>;
   pattern_count: number;
+  /** the best learned proxy pattern, "METHOD url_template"; absent until one is learned */
+  top_pattern?: string;
 }
 
 export interface SecretMetadata extends SecretListItem {

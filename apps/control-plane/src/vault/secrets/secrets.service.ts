@@ -14,6 +14,8 @@ import { CIPHER } from '../../infra/tokens.js';
 import { requireAny, requireCapability } from '../auth/access.js';
 import type { TenantVaultPrincipal } from '../auth/vault-principal.js';
 import type { SecretListItem, SecretMetadata, SecretPutDto } from './secrets.dto.js';
+import { PatternsService } from '../patterns/patterns.service.js';
+import { parseAllowedDomains } from '../proxy/proxy-settings.js';
 import { SecretsRepository } from './secrets.repository.js';
 
 const LIST_LIMIT = 1000;
@@ -38,17 +40,20 @@ function checkMetadata(m: Record<string, unknown> | undefined): Record<string, s
     if (typeof v !== 'string' || v.length > 1024)
       throw new DomainError('bad_request', `metadata.${k} must be a string of at most 1024 characters`);
   }
+  // Proxy mode reads this one; a malformed list is refused now rather than at the first call.
+  if (typeof m.allowed_domains === 'string') parseAllowedDomains('this secret', m.allowed_domains);
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1))) as Record<string, string>;
 }
 
-function listItem(s: VaultSecret): SecretListItem {
-  // pattern_count and top_pattern come with proxy mode; until then no patterns are ever learned.
+function listItem(s: VaultSecret, patterns: Map<string, { count: number; top: string }>): SecretListItem {
+  const learned = patterns.get(s.path);
   return {
     path: s.path,
     version: s.currentVersion,
     created_at: s.createdAt.toISOString(),
     metadata: JSON.parse(s.metadata) as Record<string, string>,
-    pattern_count: 0,
+    pattern_count: learned?.count ?? 0,
+    ...(learned ? { top_pattern: learned.top } : {}),
   };
 }
 
@@ -56,6 +61,7 @@ function listItem(s: VaultSecret): SecretListItem {
 export class SecretsService {
   constructor(
     private readonly secrets: SecretsRepository,
+    private readonly patterns: PatternsService,
     @Inject(CIPHER) private readonly cipher: EnvelopeCipher,
   ) {}
 
@@ -63,21 +69,27 @@ export class SecretsService {
     const problem = secretPrefixProblem(prefix);
     if (problem) throw new DomainError('bad_request', problem);
     // Filter in batches until LIST_LIMIT usable secrets are found, so unusable ones cannot crowd them out.
-    const out: SecretListItem[] = [];
+    const found: VaultSecret[] = [];
     let after: string | undefined;
     for (;;) {
       const rows = await this.secrets.list(p.tenantId, prefix, LIST_BATCH, after);
-      for (const s of rows) if (s.path.startsWith(prefix) && usable(p.rules, s.path) && out.length < LIST_LIMIT) out.push(listItem(s));
-      if (rows.length < LIST_BATCH || out.length >= LIST_LIMIT) return { secrets: out };
+      for (const s of rows) if (s.path.startsWith(prefix) && usable(p.rules, s.path) && found.length < LIST_LIMIT) found.push(s);
+      if (rows.length < LIST_BATCH || found.length >= LIST_LIMIT) break;
       after = rows[rows.length - 1]!.path;
     }
+    const patterns = await this.patterns.summary(
+      p.tenantId,
+      found.map((s) => s.path),
+    );
+    return { secrets: found.map((s) => listItem(s, patterns)) };
   }
 
   async metadata(p: TenantVaultPrincipal, path: string): Promise<SecretMetadata> {
     const caps = requireAny(p, checkPath(path));
     const s = await this.secrets.find(p.tenantId, path);
     if (!s) throw notFound(`secret ${path}`);
-    return { ...listItem(s), updated_at: s.updatedAt.toISOString(), versions: s._count.versions, capabilities: [...caps].sort() };
+    const patterns = await this.patterns.summary(p.tenantId, [path]);
+    return { ...listItem(s, patterns), updated_at: s.updatedAt.toISOString(), versions: s._count.versions, capabilities: [...caps].sort() };
   }
 
   /** The value of the current version, or of `version` when given. Needs `read`. */
@@ -93,6 +105,16 @@ export class SecretsService {
     const v = await this.secrets.version(s.id, version ?? s.currentVersion);
     if (!v) throw notFound(`version ${version} of secret ${path}`);
     return { path, value: await this.cipher.open(v.sealedValue, secretAad(tenantId, path, v.version)), version: v.version };
+  }
+
+  /** The current value and the metadata, for proxy mode; the caller has checked `proxy`. */
+  async openForProxy(tenantId: string, path: string): Promise<{ path: string; value: string; metadata: Record<string, string> }> {
+    const s = await this.secrets.find(tenantId, path);
+    if (!s) throw notFound(`secret ${path}`);
+    const v = await this.secrets.version(s.id, s.currentVersion);
+    if (!v) throw notFound(`secret ${path}`);
+    const value = await this.cipher.open(v.sealedValue, secretAad(tenantId, path, v.version));
+    return { path, value, metadata: JSON.parse(s.metadata) as Record<string, string> };
   }
 
   async versions(

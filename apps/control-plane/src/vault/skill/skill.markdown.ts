@@ -32,9 +32,19 @@ const SITUATIONS: Situation[] = [
   { when: 'You must store or update a credential', call: '`PUT /v1/secrets/<path>` `{"value": "…", "metadata": {}}`', capability: 'write' },
   { when: 'A credential is obsolete', call: '`DELETE /v1/secrets/<path>`', capability: 'delete' },
   {
-    when: 'You must call an API with a secret you should never see',
-    call: 'proxy mode (`POST /v1/proxy`), when this deployment offers it',
+    when: 'You must call an API with a secret (preferred: you never see it)',
+    call: '`POST /v1/proxy` `{"method": "GET", "url": "https://…", "inject": {"Authorization": "<path>"}}` (or `{{secret:<path>}}` in the URL, a header or the body; never paste a value)',
     capability: 'proxy',
+  },
+  {
+    when: 'You are unsure how to call an API with a secret, or a proxy call failed',
+    call: '`GET /v1/proxy/patterns?secret=<path>` (calls that worked before), or the `suggestions` of the failed call',
+    capability: 'proxy',
+  },
+  {
+    when: 'You need a database login or an SSH certificate of your own',
+    call: '`POST /v1/dynamic/<path>/checkout` `{"ttl": 900}` then `DELETE /v1/dynamic/lease/<lease_id>` when done',
+    capability: 'lease',
   },
   {
     when: 'You are about to log, print, commit or send text that may hold secrets',
