@@ -10,11 +10,20 @@ import { startStampsProcessor } from './queues/stamps/stamps.processor.js';
 import { startCheckpointsProcessor } from './queues/checkpoints/checkpoints.processor.js';
 import { startOutboxRelay } from './queues/outbox/outbox.relay.js';
 import { startLeasesProcessor } from './queues/leases/leases.start.js';
+import { startPatternsProcessor } from './queues/patterns/patterns.start.js';
+import { startDynamicLeasesProcessor } from './queues/dynamic-leases/dynamic-leases.start.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Every queue this process serves: one line each. */
-const PROCESSORS: StartProcessor[] = [startStampsProcessor, startCheckpointsProcessor, startOutboxRelay, startLeasesProcessor];
+const PROCESSORS: StartProcessor[] = [
+  startStampsProcessor,
+  startCheckpointsProcessor,
+  startOutboxRelay,
+  startLeasesProcessor,
+  startPatternsProcessor,
+  startDynamicLeasesProcessor,
+];
 
 async function main(): Promise<void> {
   let config: Readonly<WorkerConfig>;
