@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './roles.js';
 export * from './names.js';
 export * from './password.js';
+export * from './user-jwt.js';
