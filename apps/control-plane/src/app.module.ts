@@ -34,6 +34,8 @@ import { IssuersRepository } from './issuers/issuers.repository.js';
 import { IssuersService } from './issuers/issuers.service.js';
 import { HealthController } from './health/health.controller.js';
 import { InternalController } from './internal/internal.controller.js';
+import { SessionKeysModule } from './session-keys/session-keys.module.js';
+import { ConnectModule } from './connect/connect.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationBootstrap {
@@ -50,7 +52,7 @@ export class AppModule implements OnApplicationBootstrap {
     } satisfies DynamicModule;
     return {
       module: AppModule,
-      imports: [globals, InfraModule, PassportModule, JwtModule.register({})],
+      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), SessionKeysModule, ConnectModule],
       controllers: [
         HealthController,
         TenantsController,

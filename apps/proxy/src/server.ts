@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { DomainError, parseKey } from '@portcullis/domain';
 import { JWKS_PATH, redisKeys } from '@portcullis/contracts';
 import type { ProxyConfig } from '@portcullis/config';
-import { UserJwtVerifier } from './auth/user-jwt.js';
+import { createUserJwtVerifier } from './auth/user-jwt.js';
 import { ConfigCache } from './config-cache/config-cache.js';
 import { HttpProxyForwarder } from './forward/http-proxy-forwarder.js';
 import { UndiciForwarder } from './forward/undici-forwarder.js';
@@ -66,7 +66,7 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
   const pool = { connections: config.upstreamConnections, connectTimeoutMs: config.upstreamConnectTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs };
   const ws = new HttpProxyForwarder(pool);
   const forwarder = config.forwarder === 'undici' ? new UndiciForwarder(pool) : ws;
-  const invoke = new InvokeHandler({ config, cache, jwt: new UserJwtVerifier(), redis, keys, forwarder, ws, stamps, metrics, logger, inflight });
+  const invoke = new InvokeHandler({ config, cache, jwt: createUserJwtVerifier(), redis, keys, forwarder, ws, stamps, metrics, logger, inflight });
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' });

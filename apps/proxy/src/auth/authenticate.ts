@@ -8,10 +8,9 @@
  * Every failure is the same 401 with no hint of which part was wrong.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { DomainError, constantTimeEqual, hashToken, isUserId, parseToken, type EndUser } from '@portcullis/domain';
+import { DomainError, constantTimeEqual, hashToken, isUserId, parseToken, type EndUser, type UserJwtVerifier } from '@portcullis/domain';
 import { HEADERS, type AuthKind } from '@portcullis/contracts';
 import type { CompiledAgent, ConfigCache } from '../config-cache/config-cache.js';
-import type { UserJwtVerifier } from './user-jwt.js';
 
 export interface Principal {
   kind: AuthKind;

@@ -13,7 +13,7 @@ import { CONNECT_PATH, HEADERS, type RedisKeys, type RequestStampEvent } from '@
 import type { ProxyConfig } from '@portcullis/config';
 import { authenticate, type Principal } from '../auth/authenticate.js';
 import { mintSessionToken } from '../auth/session-token.js';
-import type { UserJwtVerifier } from '../auth/user-jwt.js';
+import type { UserJwtVerifier } from '@portcullis/domain';
 import type { CompiledAgent, ConfigCache } from '../config-cache/config-cache.js';
 import { HOP_BY_HOP, RequestBody, ResponseSink, type Forwarder } from '../forward/forwarder.js';
 import type { HttpProxyForwarder } from '../forward/http-proxy-forwarder.js';
