@@ -2,13 +2,14 @@
  * A running data plane for the proxy e2e specs: the control plane and N proxies as real processes on
  * one Redis, a fake upstream, and a fake identity provider (ES256 JWKS) for user JWTs.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { controlPlaneEnv, freePort, http, randomSlug, spawnApp, startFakeUpstream, type FakeUpstream, type RunningApp } from '@portcullis/testing';
+import { controlPlaneEnv, freePort, http, randomSlug, spawnApp, startFakeUpstream, testServices, type FakeUpstream, type RunningApp } from '@portcullis/testing';
 
 export interface Idp {
   issuer: string;
@@ -69,7 +70,10 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000,
 export const PROXY_TIMING = { PORTCULLIS_CACHE_TTL_MS: '1000', PORTCULLIS_STALENESS_BOUND_MS: '1500' };
 
 export async function startStack(opts: { proxies?: number; env?: Record<string, string>; proxyEnv?: Record<string, string> } = {}): Promise<Stack> {
-  const env = controlPlaneEnv({ LOG_LEVEL: 'warn', ...opts.env });
+  // Every stack of one run shares the run's database, so they share its keys too: a control plane
+  // republishes every sealed row at start and cannot open rows sealed under another master key.
+  const runKey = (what: string): string => createHash('sha256').update(`${testServices().databaseUrl}:${what}`).digest('hex');
+  const env = controlPlaneEnv({ LOG_LEVEL: 'warn', PORTCULLIS_MASTER_KEY: runKey('master'), PORTCULLIS_DATA_PLANE_KEY: runKey('data-plane'), ...opts.env });
   const upstream = await startFakeUpstream();
   const cp = await spawnApp('control-plane', await freePort(), env);
   const spoolDir = mkdtempSync(join(tmpdir(), 'portcullis-spool-'));

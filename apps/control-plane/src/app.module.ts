@@ -99,12 +99,9 @@ export class AppModule implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const counts = await this.publisher.republishAll();
     this.logger.info(counts, 'republished data-plane snapshots');
-    let first = true;
+    // The connection is already up here (republishAll just used it), so every later 'ready' is a
+    // reconnect; skipping the "first" one would skip the first real reconnect.
     this.redis.on('ready', () => {
-      if (first) {
-        first = false;
-        return;
-      }
       this.publisher.republishAll().then(
         (c) => this.logger.info(c, 'republished after Redis reconnect'),
         (err: Error) => this.logger.error({ err: err.message }, 'republish after Redis reconnect failed'),

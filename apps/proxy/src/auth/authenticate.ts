@@ -30,7 +30,12 @@ export async function authenticate(headers: IncomingHttpHeaders, agentId: string
   if (bearer?.startsWith('art_') && apiKey === undefined) {
     if (parseToken(bearer) !== 'runtime') throw denied();
     const hash = hashToken(bearer);
-    const entry = await cache.token(hash);
+    let entry = await cache.token(hash);
+    if (!entry) {
+      // Redis may have restarted empty: loading the agent asks the control plane to republish it
+      // (with its token index entry) when its snapshot is missing too; then look again.
+      if (await cache.agent(agentId)) entry = await cache.token(hash);
+    }
     if (entry?.kind !== 'runtime') throw denied();
     const agent = await cache.agent(entry.agentId);
     if (!agent || !constantTimeEqual(agent.snapshot.tokenHash, hash)) throw denied();

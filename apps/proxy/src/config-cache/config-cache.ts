@@ -155,8 +155,9 @@ export class ConfigCache {
     });
   }
 
+  /** Misses are not cached: a token minted a moment ago must work at once (no invalidation names it). */
   token(tokenHash: string): Promise<TokenIndexEntry | null> {
-    return this.lookup(this.o.keys.token(tokenHash), 'token', (raw) => (raw === null ? null : (JSON.parse(raw) as TokenIndexEntry)));
+    return this.lookup(this.o.keys.token(tokenHash), 'token', (raw) => (raw === null ? null : (JSON.parse(raw) as TokenIndexEntry)), false);
   }
 
   tenant(tenantId: string): Promise<TenantSnapshot | null> {
@@ -181,7 +182,7 @@ export class ConfigCache {
    * One cached value: fresh within the TTL; else re-read (one read in flight per key); when the read
    * fails, the cached value until the staleness bound, then 503.
    */
-  private async lookup<T>(key: string, kind: string, decode: (raw: string | null) => T | Promise<T>): Promise<T> {
+  private async lookup<T>(key: string, kind: string, decode: (raw: string | null) => T | Promise<T>, cacheMisses = true): Promise<T> {
     const now = Date.now();
     const e = this.entries.get(key) as Entry<T> | undefined;
     if (e && now - e.confirmedAt < this.o.ttlMs) {
@@ -191,7 +192,7 @@ export class ConfigCache {
     this.o.stats.miss(kind);
     let p = this.inflight.get(key) as Promise<T> | undefined;
     if (!p) {
-      p = this.read(key, decode).finally(() => this.inflight.delete(key));
+      p = this.read(key, decode, cacheMisses).finally(() => this.inflight.delete(key));
       this.inflight.set(key, p);
     }
     try {
@@ -203,7 +204,7 @@ export class ConfigCache {
     }
   }
 
-  private async read<T>(key: string, decode: (raw: string | null) => T | Promise<T>): Promise<T> {
+  private async read<T>(key: string, decode: (raw: string | null) => T | Promise<T>, cacheMisses: boolean): Promise<T> {
     const started = Date.now();
     const epoch = this.epoch;
     let raw: string | null;
@@ -213,7 +214,7 @@ export class ConfigCache {
       throw unavailable();
     }
     const value = await decode(raw);
-    if (epoch === this.epoch) this.entries.set(key, { value, confirmedAt: started });
+    if (epoch === this.epoch && (cacheMisses || value !== null)) this.entries.set(key, { value, confirmedAt: started });
     return value;
   }
 
