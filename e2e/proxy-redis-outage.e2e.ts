@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment -- JSON response bodies, checked by the assertions */
 /**
  * Redis goes away under a running data plane. Uses a private redis-server on a free port (never the
  * shared one): the proxy keeps serving what it confirmed until the staleness bound, then answers 503;
@@ -64,7 +65,7 @@ describe('proxy when Redis is unreachable', () => {
     expect(during.status).toBe(200);
     const spooledId = during.headers.get('x-gateway-request-id')!;
     const spool = join(s.spoolDir, 'proxy-0.spool');
-    await waitFor(async () => existsSync(spool) && readFileSync(spool, 'utf8').includes(spooledId), 3000, 'spooled stamp');
+    await waitFor(() => Promise.resolve(existsSync(spool) && readFileSync(spool, 'utf8').includes(spooledId)), 3000, 'spooled stamp');
 
     // Past the staleness bound nothing can be confirmed: 503, never a possibly-disabled agent.
     let status = 0;

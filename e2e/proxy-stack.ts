@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- JSON response bodies, checked by the assertions */
 /**
  * A running data plane for the proxy e2e specs: the control plane and N proxies as real processes on
  * one Redis, a fake upstream, and a fake identity provider (ES256 JWKS) for user JWTs.
@@ -8,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { controlPlaneEnv, freePort, http, randomSlug, spawnApp, startFakeUpstream, testServices, type FakeUpstream, type RunningApp } from '@portcullis/testing';
 
 export interface Idp {
@@ -20,7 +21,7 @@ export interface Idp {
 }
 
 export async function startIdp(audience = 'portcullis-tests'): Promise<Idp> {
-  const { privateKey, publicKey } = (await generateKeyPair('ES256')) as { privateKey: CryptoKey; publicKey: CryptoKey };
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
   const server: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });

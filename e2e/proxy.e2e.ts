@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- JSON response bodies, checked by the assertions */
 /**
  * The data plane end to end: control plane and two proxy processes on the run's Redis, a fake
  * upstream that echoes what it received, and a fake IdP. Each "Must show" of the proxy issue is here.
@@ -251,7 +252,7 @@ describe('proxy', () => {
 
   it('forwards WebSocket upgrades with the injected headers', async () => {
     const a = await s.agent(t.adminKey);
-    const ws = new WebSocket(`${proxy.replace('http', 'ws')}/api/v1/agents/${a.id}/invoke/ws`, { headers: { authorization: `Bearer ${a.token}` } } as never);
+    const ws = new WebSocket(`${proxy.replace('http', 'ws')}/api/v1/agents/${a.id}/invoke/ws`, { headers: { authorization: `Bearer ${a.token}` } });
     const messages: string[] = [];
     await new Promise<void>((resolve, reject) => {
       ws.onmessage = (m) => {

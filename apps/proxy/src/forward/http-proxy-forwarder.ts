@@ -25,7 +25,7 @@ export class HttpProxyForwarder implements Forwarder {
     const req = f.res.req;
     req.url = f.path;
     req.method = f.method;
-    req.headers = f.headers as IncomingMessage['headers'];
+    req.headers = f.headers;
     return new Promise((resolve, reject) => {
       this.pending.set(f.res, (proxyRes) => {
         const upstreamMs = performance.now() - started;

@@ -1,6 +1,5 @@
 /** HTTP forwarding through one undici Pool per upstream origin, streaming both ways with `stream()`. */
 import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
 import { responseHeaders, upstreamError, type ForwardRequest, type ForwardResult, type Forwarder } from './forwarder.js';
 
 export interface PoolOptions {
@@ -37,7 +36,7 @@ export class UndiciForwarder implements Forwarder {
       await this.pool(f.origin).stream(
         {
           path: f.path,
-          method: f.method as Dispatcher.HttpMethod,
+          method: f.method,
           headers: f.headers,
           body: f.body ?? undefined,
           signal: f.signal,
@@ -50,7 +49,7 @@ export class UndiciForwarder implements Forwarder {
         },
       );
     } catch (err) {
-      throw upstreamError((f.body?.errored as Error | null) ?? err);
+      throw upstreamError(f.body?.errored ?? err);
     }
     return { status, upstreamMs };
   }

@@ -143,7 +143,7 @@ export class InvokeHandler {
       p.headers.connection = 'Upgrade';
       p.headers.upgrade = req.headers.upgrade ?? 'websocket';
       req.url = p.path;
-      req.headers = p.headers as IncomingMessage['headers'];
+      req.headers = p.headers;
       this.track(agentId, socket);
       socket.once('close', () => this.untrack(agentId, socket));
       this.d.ws.ws(req, socket, head, p.agent.origin, () => socket.destroy());

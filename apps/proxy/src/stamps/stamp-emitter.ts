@@ -39,14 +39,14 @@ export class StampEmitter {
   constructor(private readonly o: StampEmitterOptions) {
     this.queue = new Queue(QUEUES.stamps, { connection: o.connection, prefix: queuePrefix(o.redisPrefix) });
     this.queue.on('error', () => undefined); // connection errors surface as failed addBulk calls
-    o.connection.on('ready', () => this.serial(() => this.drain()));
-    if (o.connection.status === 'ready') this.serial(() => this.drain());
+    o.connection.on('ready', () => void this.serial(() => this.drain()));
+    if (o.connection.status === 'ready') void this.serial(() => this.drain());
   }
 
   emit(event: RequestStampEvent): void {
     this.batch.push(event);
-    if (this.batch.length >= this.o.batchSize) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.o.flushMs);
+    if (this.batch.length >= this.o.batchSize) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.o.flushMs);
   }
 
   /** Sends what is waiting now; resolves once it is in Redis or in the spool. */
@@ -74,7 +74,7 @@ export class StampEmitter {
       this.o.metrics.stampErrors.inc({ reason: 'enqueue' });
       this.o.metrics.stampsSpooled.inc(events.length);
       this.o.logger.warn({ count: events.length, err: (err as Error).message }, 'stamp enqueue failed; spooling to disk');
-      this.serial(() => this.spool(events));
+      await this.serial(() => this.spool(events));
     }
   }
 
