@@ -79,14 +79,16 @@ export class InvokeHandler {
     const sink = new ResponseSink(res);
     let upstreamMs: number | null = null;
     const abort = new AbortController();
+    // Client gone (or cut by the kill switch) before the response finished: abort the upstream call.
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     try {
       prepared = await this.prepare(req, agentId, match[2] ?? '', match[3] ?? '', requestId);
+      if (abort.signal.aborted) throw new DomainError('bad_request', 'client went away');
       body = this.requestBody(req);
       const { agent } = prepared;
       this.track(agentId, res);
-      res.once('close', () => {
-        if (!res.writableFinished) abort.abort();
-      });
       const result = await this.d.forwarder.forward({
         origin: agent.origin,
         method: req.method ?? 'GET',
