@@ -38,7 +38,31 @@ export async function startBenchStack({ proxies = 1, proxyEnv = {} } = {}) {
   const upstreamPort = await freePort();
   const upstream = await child('upstream.mjs', [upstreamPort]);
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
-  const cp = await spawnApp('control-plane', await freePort(), env);
+  const pxs = [];
+  let cp;
+  const stop = async () => {
+    for (const p of pxs) await p.stop();
+    await cp?.stop();
+    upstream.kill('SIGTERM');
+    await dropDatabase(services.databaseAdminUrl, dbName).catch(() => {});
+    const redis = new Redis(services.redisUrl);
+    for (const pattern of [`${prefix}*`, `{${prefix}}*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
+    redis.disconnect();
+    await services.stop();
+  };
+  try {
+    cp = await spawnApp('control-plane', await freePort(), env);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   const basePxEnv = {
     REDIS_URL: env.REDIS_URL,
     PORTCULLIS_REDIS_PREFIX: prefix,
@@ -48,7 +72,6 @@ export async function startBenchStack({ proxies = 1, proxyEnv = {} } = {}) {
     PORTCULLIS_STAMP_SPOOL_PATH: `${ROOT}/.portcullis/bench-${runId}.spool`,
     LOG_LEVEL: 'warn',
   };
-  const pxs = [];
   const startProxy = async (extra = {}) => {
     const p = await spawnApp('proxy', await freePort(), { ...basePxEnv, ...proxyEnv, ...extra });
     pxs.push(p);
@@ -58,7 +81,12 @@ export async function startBenchStack({ proxies = 1, proxyEnv = {} } = {}) {
     }
     return p;
   };
-  for (let i = 0; i < proxies; i++) await startProxy();
+  try {
+    for (let i = 0; i < proxies; i++) await startProxy();
+  } catch (e) {
+    await stop();
+    throw e;
+  }
   const tenant = await http('POST', `${cp.url}/api/v1/platform/tenants`, { token: env.PORTCULLIS_ROOT_TOKEN, body: { name: 'bench', slug: `bench-${runId}` } });
   const adminKey = tenant.body.adminApiKey;
   await http('POST', `${cp.url}/api/v1/admin/credentials`, { token: adminKey, body: { serviceType: 'github', value: 'bench-github-token' } });
@@ -74,22 +102,8 @@ export async function startBenchStack({ proxies = 1, proxyEnv = {} } = {}) {
     adminKey,
     agentId: agent.body.agent.id,
     runtimeToken: agent.body.runtimeToken,
-    async stop() {
-      for (const p of pxs) await p.stop();
-      await cp.stop();
-      upstream.kill('SIGTERM');
-      await dropDatabase(services.databaseAdminUrl, dbName).catch(() => {});
-      const redis = new Redis(services.redisUrl);
-      for (const pattern of [`${prefix}*`, `{${prefix}}*`]) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-          cursor = next;
-          if (keys.length) await redis.del(...keys);
-        } while (cursor !== '0');
-      }
-      redis.disconnect();
-      await services.stop();
-    },
+    /** The environment the proxies were started with (for starting one by hand, e.g. profiled). */
+    pxEnv: { ...basePxEnv, ...proxyEnv },
+    stop,
   };
 }
