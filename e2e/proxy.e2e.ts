@@ -171,6 +171,25 @@ describe('proxy', () => {
     }
   });
 
+  it('rotates the signing key: new tokens carry the new kid, old ones still verify on both JWKS endpoints', async () => {
+    const a = await s.agent(t.adminKey);
+    const auth = { authorization: `Bearer ${a.token}` };
+    const before: string = (await invoke(proxy, a.id, auth)).body.headers['x-gateway-session-token'];
+    expect((await http('POST', `${s.cp.url}/api/v1/platform/session-keys/rotate`, { token: t.adminKey })).status).toBe(401);
+    const rotated = await http('POST', `${s.cp.url}/api/v1/platform/session-keys/rotate`, { token: s.env.PORTCULLIS_ROOT_TOKEN });
+    expect(rotated.status).toBe(200);
+    const kid: string = rotated.body.kid;
+    const kidOf = (token: string): string => (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
+    expect(kidOf(before)).not.toBe(kid);
+    for (const p of [proxy, proxy2]) {
+      await expect.poll(async () => kidOf((await invoke(p, a.id, auth)).body.headers['x-gateway-session-token'])).toBe(kid);
+    }
+    for (const base of [proxy, s.cp.url]) {
+      const jwks = createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`));
+      await expect(jwtVerify(before, jwks, { issuer: SESSION_TOKEN_ISSUER, audience: a.id })).resolves.toBeTruthy();
+    }
+  });
+
   it("streams an SSE upstream: the first event reaches the client before the upstream finishes", async () => {
     const a = await s.agent(t.adminKey);
     const started = Date.now();
