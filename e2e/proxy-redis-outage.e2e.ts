@@ -81,12 +81,18 @@ describe('proxy when Redis is unreachable', () => {
     // Redis returns empty: the control plane republishes, the proxy flushes and serves again.
     redisProc = startRedis(port);
     let last = '';
-    await waitFor(async () => {
-      const r = await call();
-      last = `${r.status} ${r.text}`;
-      return r.status === 200;
-    }, 15_000, 'recovery after Redis returned').catch((err: Error) => {
-      throw new Error(`${err.message}; last answer ${last}\n${s.cp.output.slice(-15).join('\n')}\n${s.proxies[0]!.output.slice(-15).join('\n')}`);
+    await waitFor(
+      async () => {
+        const r = await call();
+        last = `${r.status} ${r.text}`;
+        return r.status === 200;
+      },
+      15_000,
+      'recovery after Redis returned',
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}; last answer ${last}\n${s.cp.output.slice(-15).join('\n')}\n${s.proxies[0]!.output.slice(-15).join('\n')}`,
+      );
     });
 
     // The spooled stamp reached the queue, under its request id.

@@ -10,7 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { controlPlaneEnv, freePort, http, randomSlug, spawnApp, startFakeUpstream, testServices, type FakeUpstream, type RunningApp } from '@portcullis/testing';
+import {
+  controlPlaneEnv,
+  freePort,
+  http,
+  randomSlug,
+  spawnApp,
+  startFakeUpstream,
+  testServices,
+  type FakeUpstream,
+  type RunningApp,
+} from '@portcullis/testing';
 
 export interface Idp {
   issuer: string;
@@ -70,11 +80,18 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000,
 
 export const PROXY_TIMING = { PORTCULLIS_CACHE_TTL_MS: '1000', PORTCULLIS_STALENESS_BOUND_MS: '1500' };
 
-export async function startStack(opts: { proxies?: number; env?: Record<string, string>; proxyEnv?: Record<string, string> } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { proxies?: number; env?: Record<string, string>; proxyEnv?: Record<string, string> } = {},
+): Promise<Stack> {
   // Every stack of one run shares the run's database, so they share its keys too: a control plane
   // republishes every sealed row at start and cannot open rows sealed under another master key.
   const runKey = (what: string): string => createHash('sha256').update(`${testServices().databaseUrl}:${what}`).digest('hex');
-  const env = controlPlaneEnv({ LOG_LEVEL: 'warn', PORTCULLIS_MASTER_KEY: runKey('master'), PORTCULLIS_DATA_PLANE_KEY: runKey('data-plane'), ...opts.env });
+  const env = controlPlaneEnv({
+    LOG_LEVEL: 'warn',
+    PORTCULLIS_MASTER_KEY: runKey('master'),
+    PORTCULLIS_DATA_PLANE_KEY: runKey('data-plane'),
+    ...opts.env,
+  });
   const upstream = await startFakeUpstream();
   const cp = await spawnApp('control-plane', await freePort(), env);
   const spoolDir = mkdtempSync(join(tmpdir(), 'portcullis-spool-'));
@@ -91,7 +108,11 @@ export async function startStack(opts: { proxies?: number; env?: Record<string, 
   const proxies: RunningApp[] = [];
   let n = 0;
   const startProxy = async (extra: Record<string, string> = {}): Promise<RunningApp> => {
-    const p = await spawnApp('proxy', await freePort(), { PORTCULLIS_STAMP_SPOOL_PATH: join(spoolDir, `proxy-${n++}.spool`), ...proxyEnv, ...extra });
+    const p = await spawnApp('proxy', await freePort(), {
+      PORTCULLIS_STAMP_SPOOL_PATH: join(spoolDir, `proxy-${n++}.spool`),
+      ...proxyEnv,
+      ...extra,
+    });
     proxies.push(p);
     return p;
   };

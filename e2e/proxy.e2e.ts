@@ -30,7 +30,10 @@ describe('proxy', () => {
     keys = redisKeys(s.env.PORTCULLIS_REDIS_PREFIX);
     t = await s.tenant();
     other = await s.tenant();
-    const issuer = await http('POST', `${s.cp.url}/api/v1/admin/issuers`, { token: t.adminKey, body: { issuer: idp.issuer, jwksUri: idp.jwksUri, audience: idp.audience } });
+    const issuer = await http('POST', `${s.cp.url}/api/v1/admin/issuers`, {
+      token: t.adminKey,
+      body: { issuer: idp.issuer, jwksUri: idp.jwksUri, audience: idp.audience },
+    });
     expect(issuer.status).toBe(201);
     // Proxies answer /readyz once subscribed and the session keys are in Redis.
     for (const p of [proxy, proxy2]) await waitFor(async () => (await fetch(`${p}/readyz`)).ok, 10_000, 'proxy readiness');
@@ -41,8 +44,13 @@ describe('proxy', () => {
     await idp?.close();
   });
 
-  const invoke = (base: string, agentId: string, headers: Record<string, string>, path = '', init: { method?: string; body?: string } = {}) =>
-    http(init.method ?? 'GET', `${base}/api/v1/agents/${agentId}/invoke${path}`, { headers, rawBody: init.body });
+  const invoke = (
+    base: string,
+    agentId: string,
+    headers: Record<string, string>,
+    path = '',
+    init: { method?: string; body?: string } = {},
+  ) => http(init.method ?? 'GET', `${base}/api/v1/agents/${agentId}/invoke${path}`, { headers, rawBody: init.body });
 
   describe('authentication', () => {
     it('accepts the runtime token and rejects wrong ones', async () => {
@@ -82,7 +90,12 @@ describe('proxy', () => {
         await idp.sign({ sub: 'user-9' }, { audience: 'someone-else' }),
         await idp.sign({ sub: 'user-9' }, { issuer: 'https://evil.example/' }),
         await idp.sign({ sub: 'user-9' }, { expiresIn: '-1m' }),
-        await new SignJWT({ sub: 'user-9' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(idp.issuer).setAudience(idp.audience).setExpirationTime('5m').sign(new TextEncoder().encode('x'.repeat(32))),
+        await new SignJWT({ sub: 'user-9' })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer(idp.issuer)
+          .setAudience(idp.audience)
+          .setExpirationTime('5m')
+          .sign(new TextEncoder().encode('x'.repeat(32))),
       ]) {
         expect((await invoke(proxy, a.id, { authorization: `Bearer ${token}` })).status).toBe(401);
       }
@@ -94,29 +107,46 @@ describe('proxy', () => {
     it("answers 404 for another tenant's agent and for an unknown one", async () => {
       const foreign = await s.agent(other.adminKey);
       expect((await invoke(proxy, foreign.id, { authorization: `Bearer ${t.adminKey}`, 'x-user-id': 'u' })).status).toBe(404);
-      expect((await invoke(proxy, '00000000-0000-4000-8000-000000000000', { authorization: `Bearer ${t.adminKey}`, 'x-user-id': 'u' })).status).toBe(404);
+      expect(
+        (await invoke(proxy, '00000000-0000-4000-8000-000000000000', { authorization: `Bearer ${t.adminKey}`, 'x-user-id': 'u' })).status,
+      ).toBe(404);
     });
   });
 
   it('injects every gateway header, strips every spoofed one, and forwards the path and body', async () => {
-    const a = await s.agent(t.adminKey, { upstreamSecret: 'upstream-s3cret', requiredCredentials: [{ serviceType: 'github' }, { serviceType: 'jira' }] });
-    await http('POST', `${s.cp.url}/api/v1/admin/credentials`, { token: t.adminKey, body: { serviceType: 'github', value: 'tenant-github' } });
+    const a = await s.agent(t.adminKey, {
+      upstreamSecret: 'upstream-s3cret',
+      requiredCredentials: [{ serviceType: 'github' }, { serviceType: 'jira' }],
+    });
+    await http('POST', `${s.cp.url}/api/v1/admin/credentials`, {
+      token: t.adminKey,
+      body: { serviceType: 'github', value: 'tenant-github' },
+    });
     await http('POST', `${s.cp.url}/api/v1/admin/credentials`, { token: t.adminKey, body: { serviceType: 'jira', value: 'tenant-jira' } });
-    await http('POST', `${s.cp.url}/api/v1/admin/credentials`, { token: t.adminKey, body: { serviceType: 'github', value: 'own-github', userId: 'alice' } });
+    await http('POST', `${s.cp.url}/api/v1/admin/credentials`, {
+      token: t.adminKey,
+      body: { serviceType: 'github', value: 'own-github', userId: 'alice' },
+    });
     const jwt = await idp.sign({ sub: 'alice', email: 'alice@example.com', roles: ['admin', 'dev'] });
-    const res = await invoke(proxy, a.id, {
-      authorization: `Bearer ${jwt}`,
-      'x-credential-github': 'spoofed',
-      'x-end-user-id': 'mallory',
-      'x-user-id': 'mallory',
-      'x-tenant-id': other.tenantId,
-      'x-gateway-agent-id': 'spoofed',
-      'x-gateway-session-token': 'spoofed',
-      'x-forwarded-for': '6.6.6.6',
-      'x-custom': 'kept',
-      'proxy-authorization': 'Basic c3Bvb2Y=',
-      'content-type': 'application/json',
-    }, '/tools/run?x=1', { method: 'POST', body: '{"q":1}' });
+    const res = await invoke(
+      proxy,
+      a.id,
+      {
+        authorization: `Bearer ${jwt}`,
+        'x-credential-github': 'spoofed',
+        'x-end-user-id': 'mallory',
+        'x-user-id': 'mallory',
+        'x-tenant-id': other.tenantId,
+        'x-gateway-agent-id': 'spoofed',
+        'x-gateway-session-token': 'spoofed',
+        'x-forwarded-for': '6.6.6.6',
+        'x-custom': 'kept',
+        'proxy-authorization': 'Basic c3Bvb2Y=',
+        'content-type': 'application/json',
+      },
+      '/tools/run?x=1',
+      { method: 'POST', body: '{"q":1}' },
+    );
     expect(res.status).toBe(200);
     const h = res.body.headers as Record<string, string>;
     expect(res.body).toMatchObject({ method: 'POST', path: '/tools/run?x=1', body: '{"q":1}' });
@@ -146,7 +176,9 @@ describe('proxy', () => {
     const jwt = await idp.sign({ sub: 'bob' });
     const res = await invoke(proxy, a.id, { authorization: `Bearer ${jwt}` });
     expect(res.status).toBe(401);
-    expect(res.body.missing).toEqual([{ serviceType: 'notion', authUrl: `${s.cp.url}/api/v1/credentials/connect/notion?tenant=${t.tenantId}` }]);
+    expect(res.body.missing).toEqual([
+      { serviceType: 'notion', authUrl: `${s.cp.url}/api/v1/credentials/connect/notion?tenant=${t.tenantId}` },
+    ]);
     const authUrl: string = res.body.missing[0].authUrl;
     expect((await http('POST', authUrl, { body: { value: 'x' } })).status).toBe(401);
     const described = await http('GET', authUrl, { token: jwt });
@@ -154,19 +186,34 @@ describe('proxy', () => {
     const stored = await http('POST', authUrl, { token: jwt, body: { value: 'bobs-notion' } });
     expect(stored.status).toBe(201);
     expect(stored.text).not.toContain('bobs-notion');
-    await expect.poll(async () => (await invoke(proxy, a.id, { authorization: `Bearer ${jwt}` })).body.headers?.['x-credential-notion']).toBe('bobs-notion');
+    await expect
+      .poll(async () => (await invoke(proxy, a.id, { authorization: `Bearer ${jwt}` })).body.headers?.['x-credential-notion'])
+      .toBe('bobs-notion');
     // Another user of the same tenant still lacks it.
     expect((await invoke(proxy, a.id, { authorization: `Bearer ${await idp.sign({ sub: 'carol' })}` })).status).toBe(401);
   });
 
   it('mints a session token that verifies against both JWKS endpoints with the right claims', async () => {
     const a = await s.agent(t.adminKey);
-    const res = await invoke(proxy, a.id, { authorization: `Bearer ${await idp.sign({ sub: 'dave', email: 'd@example.com', roles: ['ops'] })}` });
+    const res = await invoke(proxy, a.id, {
+      authorization: `Bearer ${await idp.sign({ sub: 'dave', email: 'd@example.com', roles: ['ops'] })}`,
+    });
     const token: string = res.body.headers['x-gateway-session-token'];
     for (const base of [proxy, s.cp.url]) {
-      const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`)), { issuer: SESSION_TOKEN_ISSUER, audience: a.id });
+      const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(`${base}/.well-known/jwks.json`)), {
+        issuer: SESSION_TOKEN_ISSUER,
+        audience: a.id,
+      });
       expect(protectedHeader.alg).toBe('EdDSA');
-      expect(payload).toMatchObject({ sub: 'dave', tenant_id: t.tenantId, agent_id: a.id, email: 'd@example.com', roles: ['ops'], jti: res.headers.get('x-gateway-request-id'), auth_kind: 'user_jwt' });
+      expect(payload).toMatchObject({
+        sub: 'dave',
+        tenant_id: t.tenantId,
+        agent_id: a.id,
+        email: 'd@example.com',
+        roles: ['ops'],
+        jti: res.headers.get('x-gateway-request-id'),
+        auth_kind: 'user_jwt',
+      });
       expect(payload.exp! - payload.iat!).toBe(300);
     }
   });
@@ -190,10 +237,12 @@ describe('proxy', () => {
     }
   });
 
-  it("streams an SSE upstream: the first event reaches the client before the upstream finishes", async () => {
+  it('streams an SSE upstream: the first event reaches the client before the upstream finishes', async () => {
     const a = await s.agent(t.adminKey);
     const started = Date.now();
-    const res = await fetch(`${proxy}/api/v1/agents/${a.id}/invoke/sse?events=3&delayMs=400`, { headers: { authorization: `Bearer ${a.token}` } });
+    const res = await fetch(`${proxy}/api/v1/agents/${a.id}/invoke/sse?events=3&delayMs=400`, {
+      headers: { authorization: `Bearer ${a.token}` },
+    });
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const reader = res.body!.getReader();
     const first = await reader.read();
@@ -261,7 +310,18 @@ describe('proxy', () => {
     await expect.poll(() => redis.hget(jobKey, 'data'), { timeout: 3000 }).not.toBeNull();
     const data = (await redis.hget(jobKey, 'data'))!;
     const event = JSON.parse(data) as RequestStampEvent;
-    expect(event).toMatchObject({ type: 'request', requestId: id, agentId: a.id, tenantId: t.tenantId, authKind: 'runtime_token', method: 'POST', path: '/x', status: 200, bytesIn: 5, upstream: s.upstream.url });
+    expect(event).toMatchObject({
+      type: 'request',
+      requestId: id,
+      agentId: a.id,
+      tenantId: t.tenantId,
+      authKind: 'runtime_token',
+      method: 'POST',
+      path: '/x',
+      status: 200,
+      bytesIn: 5,
+      upstream: s.upstream.url,
+    });
     expect(event.requestDigest).toBe('2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824');
     expect(event.responseDigest).toMatch(/^[0-9a-f]{64}$/);
     expect(event.bytesOut).toBe(Number(res.headers.get('content-length') ?? res.text.length));
@@ -271,7 +331,9 @@ describe('proxy', () => {
 
   it('forwards WebSocket upgrades with the injected headers', async () => {
     const a = await s.agent(t.adminKey);
-    const ws = new WebSocket(`${proxy.replace('http', 'ws')}/api/v1/agents/${a.id}/invoke/ws`, { headers: { authorization: `Bearer ${a.token}` } });
+    const ws = new WebSocket(`${proxy.replace('http', 'ws')}/api/v1/agents/${a.id}/invoke/ws`, {
+      headers: { authorization: `Bearer ${a.token}` },
+    });
     const messages: string[] = [];
     await new Promise<void>((resolve, reject) => {
       ws.onmessage = (m) => {

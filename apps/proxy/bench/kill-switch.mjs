@@ -27,7 +27,15 @@ const status = async (pool) => {
 const admin = (action) => http('POST', `${stack.cp.url}/api/v1/admin/agents/${stack.agentId}/${action}`, { token: stack.adminKey });
 
 // Background load on every pod for the whole run (a separate process per pod).
-const load = stack.proxies.map((p) => run(process.execPath, [new URL('rate-load.mjs', import.meta.url).pathname, `${p.url}${path}`, '100', String(TRIALS), `authorization: Bearer ${stack.runtimeToken}`]).catch(() => null));
+const load = stack.proxies.map((p) =>
+  run(process.execPath, [
+    new URL('rate-load.mjs', import.meta.url).pathname,
+    `${p.url}${path}`,
+    '100',
+    String(TRIALS),
+    `authorization: Bearer ${stack.runtimeToken}`,
+  ]).catch(() => null),
+);
 
 const fromSent = [];
 const fromReturned = [];
@@ -71,7 +79,11 @@ const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.
 console.log(`\nKill-switch propagation, 3 proxy pods, ${TRIALS} disables under ~100 req/s per pod (shared 2-core machine)`);
 console.log('| measured from | p50 ms | p99 ms | max ms |');
 console.log('|---|---:|---:|---:|');
-console.log(`| disable sent → the last pod's first refused probe was sent | ${q(fromSent, 0.5)} | ${q(fromSent, 0.99)} | ${q(fromSent, 1)} |`);
-console.log(`| disable returned → the last pod's first refused probe was sent (0 = already refusing) | ${q(fromReturned, 0.5)} | ${q(fromReturned, 0.99)} | ${q(fromReturned, 1)} |`);
+console.log(
+  `| disable sent → the last pod's first refused probe was sent | ${q(fromSent, 0.5)} | ${q(fromSent, 0.99)} | ${q(fromSent, 1)} |`,
+);
+console.log(
+  `| disable returned → the last pod's first refused probe was sent (0 = already refusing) | ${q(fromReturned, 0.5)} | ${q(fromReturned, 0.99)} | ${q(fromReturned, 1)} |`,
+);
 console.log(`| (the disable call itself: sent → returned) | ${q(callMs, 0.5)} | ${q(callMs, 0.99)} | ${q(callMs, 1)} |`);
 console.log(`probes sent after the disable call returned that were still served (200): ${servedAfterReturn} of ${probes} probes in total`);

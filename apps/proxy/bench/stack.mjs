@@ -8,7 +8,9 @@ import { controlPlaneEnv, freePort, http, spawnApp } from '@portcullis/testing';
 import { ROOT, createDatabase, dropDatabase, ensureServices, migrate } from '../../../scripts/lib/services.mjs';
 
 export function child(script, args) {
-  const proc = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...args.map(String)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...args.map(String)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     proc.stdout.once('data', () => resolve(proc));
     proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -87,9 +89,15 @@ export async function startBenchStack({ proxies = 1, proxyEnv = {} } = {}) {
     await stop();
     throw e;
   }
-  const tenant = await http('POST', `${cp.url}/api/v1/platform/tenants`, { token: env.PORTCULLIS_ROOT_TOKEN, body: { name: 'bench', slug: `bench-${runId}` } });
+  const tenant = await http('POST', `${cp.url}/api/v1/platform/tenants`, {
+    token: env.PORTCULLIS_ROOT_TOKEN,
+    body: { name: 'bench', slug: `bench-${runId}` },
+  });
   const adminKey = tenant.body.adminApiKey;
-  await http('POST', `${cp.url}/api/v1/admin/credentials`, { token: adminKey, body: { serviceType: 'github', value: 'bench-github-token' } });
+  await http('POST', `${cp.url}/api/v1/admin/credentials`, {
+    token: adminKey,
+    body: { serviceType: 'github', value: 'bench-github-token' },
+  });
   const agent = await http('POST', `${cp.url}/api/v1/admin/agents`, {
     token: adminKey,
     body: { name: 'bench-agent', upstreamUrl, requiredCredentials: [{ serviceType: 'github' }], upstreamSecret: 'bench-upstream-secret' },

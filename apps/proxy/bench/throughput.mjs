@@ -103,8 +103,12 @@ try {
 
 const nginxRps = rows.find((r) => r.name.startsWith('nginx')).rps;
 const direct = rows[0];
-console.log(`\nPortcullis proxy benchmark — ${new Date().toISOString()}, ${cpus().length} cores (shared machine), wrk -t1 -c${CONNECTIONS} -d${DURATION}s, moderate load ${MODERATE_RATE} req/s for 5 s`);
-console.log('| target | req/s (1 KB) | vs nginx | req/s (8 ms upstream) | p50 ms @moderate | p99 ms @moderate | added p50 / p99 vs direct | errors |');
+console.log(
+  `\nPortcullis proxy benchmark — ${new Date().toISOString()}, ${cpus().length} cores (shared machine), wrk -t1 -c${CONNECTIONS} -d${DURATION}s, moderate load ${MODERATE_RATE} req/s for 5 s`,
+);
+console.log(
+  '| target | req/s (1 KB) | vs nginx | req/s (8 ms upstream) | p50 ms @moderate | p99 ms @moderate | added p50 / p99 vs direct | errors |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(

@@ -7,13 +7,16 @@ const [port, origin] = [Number(process.argv[2]), process.argv[3]];
 const pool = new Pool(origin, { connections: 128, pipelining: 1 });
 createServer((req, res) => {
   pool
-    .stream({ path: req.url, method: req.method, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req }, ({ statusCode, headers }) => {
-      delete headers.connection;
-      delete headers['keep-alive'];
-      delete headers['transfer-encoding'];
-      res.writeHead(statusCode, headers);
-      return res;
-    })
+    .stream(
+      { path: req.url, method: req.method, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req },
+      ({ statusCode, headers }) => {
+        delete headers.connection;
+        delete headers['keep-alive'];
+        delete headers['transfer-encoding'];
+        res.writeHead(statusCode, headers);
+        return res;
+      },
+    )
     .catch(() => {
       if (!res.headersSent) res.writeHead(502);
       res.end();

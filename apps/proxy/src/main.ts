@@ -16,9 +16,15 @@ function main(): void {
     }
     throw e;
   }
-  const logger = pino({ name: 'proxy', level: config.logLevel, redact: { paths: ['authorization', '*.authorization', 'headers', '*.headers'], censor: '[redacted]' } });
+  const logger = pino({
+    name: 'proxy',
+    level: config.logLevel,
+    redact: { paths: ['authorization', '*.authorization', 'headers', '*.headers'], censor: '[redacted]' },
+  });
   const app = createProxy(config, logger);
-  app.server.listen(config.port, config.host, () => logger.info({ port: config.port, version, forwarder: config.forwarder }, 'proxy listening'));
+  app.server.listen(config.port, config.host, () =>
+    logger.info({ port: config.port, version, forwarder: config.forwarder }, 'proxy listening'),
+  );
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

@@ -28,7 +28,12 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
   const keys = redisKeys(config.redisPrefix);
   // Fail fast while Redis is away (no offline queue): the cache then serves what it may until the
   // staleness bound, and stamps go to the spool, instead of requests hanging on a queued command.
-  const redisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1000, retryStrategy: (n: number) => Math.min(50 * n, 1000) };
+  const redisOptions = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1000,
+    retryStrategy: (n: number) => Math.min(50 * n, 1000),
+  };
   const redis = new Redis(config.redisUrl, redisOptions);
   const subscriber = new Redis(config.redisUrl, { ...redisOptions, commandTimeout: undefined, enableOfflineQueue: true });
   const queueConnection = new Redis(config.redisUrl, { ...redisOptions, commandTimeout: 5000, maxRetriesPerRequest: null });
@@ -63,10 +68,26 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     logger,
     metrics,
   });
-  const pool = { connections: config.upstreamConnections, connectTimeoutMs: config.upstreamConnectTimeoutMs, idleTimeoutMs: config.upstreamIdleTimeoutMs };
+  const pool = {
+    connections: config.upstreamConnections,
+    connectTimeoutMs: config.upstreamConnectTimeoutMs,
+    idleTimeoutMs: config.upstreamIdleTimeoutMs,
+  };
   const ws = new HttpProxyForwarder(pool);
   const forwarder = config.forwarder === 'undici' ? new UndiciForwarder(pool) : ws;
-  const invoke = new InvokeHandler({ config, cache, jwt: createUserJwtVerifier(), redis, keys, forwarder, ws, stamps, metrics, logger, inflight });
+  const invoke = new InvokeHandler({
+    config,
+    cache,
+    jwt: createUserJwtVerifier(),
+    redis,
+    keys,
+    forwarder,
+    ws,
+    stamps,
+    metrics,
+    logger,
+    inflight,
+  });
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' });

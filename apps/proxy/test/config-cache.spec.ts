@@ -37,7 +37,11 @@ const snapshot = (id: string, over: Partial<AgentSnapshot> = {}): AgentSnapshot 
   ...over,
 });
 
-async function cacheWith(stopped: string[] = [], ttlMs = 60_000, stalenessBoundMs = 300): Promise<{ cache: ConfigCache; redis: Redis; writer: Redis }> {
+async function cacheWith(
+  stopped: string[] = [],
+  ttlMs = 60_000,
+  stalenessBoundMs = 300,
+): Promise<{ cache: ConfigCache; redis: Redis; writer: Redis }> {
   const redis = connect();
   const subscriber = new Redis(testServices().redisUrl);
   clients.push(subscriber);
@@ -70,7 +74,10 @@ describe('config cache', () => {
     expect(a).toMatchObject({ origin: 'http://127.0.0.1:9', basePath: '/base', upstreamAuthorization: 'Bearer up-secret' });
     await writer.set(keys.agent(id), JSON.stringify(snapshot(id, { status: 'disabled', version: 2 })));
     expect((await cache.agent(id))?.snapshot.status).toBe('active'); // cached within the TTL
-    await writer.publish(keys.invalidationChannel, JSON.stringify({ kind: 'agent', agentId: id, tenantId: 't', version: 2, status: 'disabled' }));
+    await writer.publish(
+      keys.invalidationChannel,
+      JSON.stringify({ kind: 'agent', agentId: id, tenantId: 't', version: 2, status: 'disabled' }),
+    );
     await expect.poll(async () => (await cache.agent(id))?.snapshot.status).toBe('disabled');
     expect(stopped).toEqual([id]);
   });

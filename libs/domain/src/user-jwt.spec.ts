@@ -11,14 +11,22 @@ describe('user JWT claim checks', () => {
   });
 
   it('matches issuers exactly', () => {
-    const list = [{ issuer: 'https://a', jwksUri: 'x', audience: 'one' }, { issuer: 'https://a', jwksUri: 'x', audience: 'two' }, { issuer: 'https://b', jwksUri: 'y', audience: 'one' }];
+    const list = [
+      { issuer: 'https://a', jwksUri: 'x', audience: 'one' },
+      { issuer: 'https://a', jwksUri: 'x', audience: 'two' },
+      { issuer: 'https://b', jwksUri: 'y', audience: 'one' },
+    ];
     expect(issuersFor(list, 'https://a').map((i) => i.audience)).toEqual(['one', 'two']);
     expect(issuersFor(list, 'https://a/')).toEqual([]);
     expect(issuersFor(list, null)).toEqual([]);
   });
 
   it('takes the end user from sub, email and roles, dropping unusable values', () => {
-    expect(endUserFromClaims({ sub: 'u-1', email: 'u@x.io', roles: ['reader', 7, 'bad role'] })).toEqual({ id: 'u-1', email: 'u@x.io', roles: ['reader'] });
+    expect(endUserFromClaims({ sub: 'u-1', email: 'u@x.io', roles: ['reader', 7, 'bad role'] })).toEqual({
+      id: 'u-1',
+      email: 'u@x.io',
+      roles: ['reader'],
+    });
     expect(endUserFromClaims({ sub: 'u 1' })).toBeNull();
     expect(endUserFromClaims({})).toBeNull();
   });

@@ -87,12 +87,18 @@ export function startFakeUpstream(port = 0, host = '127.0.0.1'): Promise<FakeUps
           /* not JSON: a plain completion */
         }
         if (!stream) {
-          json(res, 200, { id: 'chatcmpl-fake', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'hello from the fake' }, finish_reason: 'stop' }] });
+          json(res, 200, {
+            id: 'chatcmpl-fake',
+            object: 'chat.completion',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'hello from the fake' }, finish_reason: 'stop' }],
+          });
           return;
         }
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         for (const word of ['hello', ' from', ' the', ' fake']) {
-          res.write(`data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: word } }] })}\n\n`);
+          res.write(
+            `data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: word } }] })}\n\n`,
+          );
           await sleep(qq('delayMs', 20));
         }
         res.end('data: [DONE]\n\n');
@@ -104,8 +110,12 @@ export function startFakeUpstream(port = 0, host = '127.0.0.1'): Promise<FakeUps
   server.on('upgrade', (req, socket: Duplex) => {
     const key = req.headers['sec-websocket-key'];
     if (typeof key !== 'string') return socket.destroy();
-    const accept = createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    const accept = createHash('sha1')
+      .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+      .digest('base64');
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
+    );
     socket.write(frame(JSON.stringify({ path: req.url, headers: req.headers })));
     let buf = Buffer.alloc(0);
     socket.on('data', (d: Buffer) => {
@@ -148,7 +158,12 @@ function json(res: import('node:http').ServerResponse, status: number, body: unk
 function frame(text: string): Buffer {
   const payload = Buffer.from(text, 'utf8');
   const n = payload.length;
-  const head = n < 126 ? Buffer.from([0x81, n]) : n < 65536 ? Buffer.from([0x81, 126, n >> 8, n & 0xff]) : Buffer.concat([Buffer.from([0x81, 127]), u64(n)]);
+  const head =
+    n < 126
+      ? Buffer.from([0x81, n])
+      : n < 65536
+        ? Buffer.from([0x81, 126, n >> 8, n & 0xff])
+        : Buffer.concat([Buffer.from([0x81, 127]), u64(n)]);
   return Buffer.concat([head, payload]);
 }
 

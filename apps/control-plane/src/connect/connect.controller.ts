@@ -20,7 +20,12 @@ export class ConnectController {
 
   /** What to send to connect this service, and whether the caller already has. */
   @Get(':serviceType')
-  async describe(@Req() req: Request, @Param('serviceType') serviceType: string, @Query() q: ConnectQueryDto, @Headers('x-user-id') userId?: string) {
+  async describe(
+    @Req() req: Request,
+    @Param('serviceType') serviceType: string,
+    @Query() q: ConnectQueryDto,
+    @Headers('x-user-id') userId?: string,
+  ) {
     const type = serviceTypeOf(serviceType);
     const caller = await this.connect.authenticate(bearerToken(req), userId, q.tenant);
     return this.connect.status(caller, type);

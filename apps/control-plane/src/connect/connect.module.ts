@@ -6,5 +6,8 @@ import { ConnectController } from './connect.controller.js';
 import { ConnectRepository } from './connect.repository.js';
 import { ConnectService } from './connect.service.js';
 
-@Module({ controllers: [ConnectController], providers: [ConnectService, ConnectRepository, ApiKeysRepository, CredentialsRepository, CredentialsService] })
+@Module({
+  controllers: [ConnectController],
+  providers: [ConnectService, ConnectRepository, ApiKeysRepository, CredentialsRepository, CredentialsService],
+})
 export class ConnectModule {}

@@ -17,11 +17,17 @@ export interface ConnectCaller {
   user: EndUser;
 }
 
-const denied = (): DomainError => new DomainError('unauthenticated', 'authenticate as the end user: a user JWT from a trusted issuer (with ?tenant=), or a tenant API key with X-User-Id');
+const denied = (): DomainError =>
+  new DomainError(
+    'unauthenticated',
+    'authenticate as the end user: a user JWT from a trusted issuer (with ?tenant=), or a tenant API key with X-User-Id',
+  );
 
 @Injectable()
 export class ConnectService {
-  private readonly jwt = new UserJwtVerifier((uri) => createRemoteJWKSet(new URL(uri), { timeoutDuration: 3000, cooldownDuration: 10_000 }));
+  private readonly jwt = new UserJwtVerifier((uri) =>
+    createRemoteJWKSet(new URL(uri), { timeoutDuration: 3000, cooldownDuration: 10_000 }),
+  );
 
   constructor(
     private readonly apiKeys: ApiKeysRepository,
@@ -29,7 +35,11 @@ export class ConnectService {
     private readonly credentials: CredentialsService,
   ) {}
 
-  async authenticate(bearer: string | undefined, userIdHeader: string | undefined, tenantQuery: string | undefined): Promise<ConnectCaller> {
+  async authenticate(
+    bearer: string | undefined,
+    userIdHeader: string | undefined,
+    tenantQuery: string | undefined,
+  ): Promise<ConnectCaller> {
     if (!bearer) throw denied();
     if (bearer.startsWith('pk_')) {
       const key = isTokenOfKind(bearer, 'apiKey') ? await this.apiKeys.findActiveByToken(bearer) : null;
@@ -53,7 +63,10 @@ export class ConnectService {
   }
 
   async status(caller: ConnectCaller, serviceType: string) {
-    return { ...this.describe(caller, serviceType), connected: await this.repo.hasCredential(caller.tenantId, caller.user.id, serviceType) };
+    return {
+      ...this.describe(caller, serviceType),
+      connected: await this.repo.hasCredential(caller.tenantId, caller.user.id, serviceType),
+    };
   }
 
   store(caller: ConnectCaller, serviceType: string, value: string): Promise<{ credential: CredentialResponseDto; created: boolean }> {

@@ -49,8 +49,13 @@ export class SessionKeysService implements OnApplicationBootstrap, OnModuleDestr
   /** Makes a key when none is active or the active one is due, prunes expired ones, publishes on change. */
   async tick(): Promise<void> {
     const rotationMs = this.config.sessionKeyRotationSeconds * 1000;
-    const rotated = await this.repo.rotateIf((active) => !active || Date.now() - active.createdAt.getTime() >= rotationMs, () => this.generate());
-    const pruned = await this.repo.deleteRetiredBefore(new Date(Date.now() - (this.config.sessionTokenMaxTtlSeconds + SKEW_SECONDS) * 1000));
+    const rotated = await this.repo.rotateIf(
+      (active) => !active || Date.now() - active.createdAt.getTime() >= rotationMs,
+      () => this.generate(),
+    );
+    const pruned = await this.repo.deleteRetiredBefore(
+      new Date(Date.now() - (this.config.sessionTokenMaxTtlSeconds + SKEW_SECONDS) * 1000),
+    );
     if (rotated || pruned) {
       if (rotated) this.logger.info('session signing key rotated');
       await this.publisher.publishSessionKeys();
@@ -59,7 +64,10 @@ export class SessionKeysService implements OnApplicationBootstrap, OnModuleDestr
 
   /** Platform route: retire the active key now. */
   async rotateNow(): Promise<{ kid: string }> {
-    await this.repo.rotateIf(() => true, () => this.generate());
+    await this.repo.rotateIf(
+      () => true,
+      () => this.generate(),
+    );
     await this.publisher.publishSessionKeys();
     const keys = await this.repo.listPublished();
     return { kid: keys.filter((k) => k.retiredAt === null).at(-1)!.kid };

@@ -18,10 +18,19 @@ export interface Principal {
   user: EndUser | null;
 }
 
-const denied = (): DomainError => new DomainError('unauthenticated', 'missing or invalid credentials: send a user JWT, a tenant API key with a user, or the agent runtime token');
+const denied = (): DomainError =>
+  new DomainError(
+    'unauthenticated',
+    'missing or invalid credentials: send a user JWT, a tenant API key with a user, or the agent runtime token',
+  );
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 
-export async function authenticate(headers: IncomingHttpHeaders, agentId: string, cache: ConfigCache, jwt: UserJwtVerifier): Promise<{ principal: Principal; agent: CompiledAgent | null }> {
+export async function authenticate(
+  headers: IncomingHttpHeaders,
+  agentId: string,
+  cache: ConfigCache,
+  jwt: UserJwtVerifier,
+): Promise<{ principal: Principal; agent: CompiledAgent | null }> {
   const auth = headers.authorization;
   const bearer = auth ? BEARER.exec(auth)?.[1] : undefined;
   const headerKey = headers[HEADERS.apiKey];

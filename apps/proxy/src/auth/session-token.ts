@@ -17,7 +17,12 @@ export interface SessionSubject {
   requestId: string;
 }
 
-export function mintSessionToken(signer: SessionSigner, s: SessionSubject, ttlSeconds: number, nowSeconds = Math.floor(Date.now() / 1000)): string {
+export function mintSessionToken(
+  signer: SessionSigner,
+  s: SessionSubject,
+  ttlSeconds: number,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): string {
   const claims: SessionTokenClaims = {
     iss: SESSION_TOKEN_ISSUER,
     sub: s.userId ?? `agent:${s.agentId}`,
@@ -34,6 +39,9 @@ export function mintSessionToken(signer: SessionSigner, s: SessionSubject, ttlSe
   };
   const input = `${signer.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   // ES256 in JWS is the raw r||s pair, not DER.
-  const signature = signer.alg === 'ES256' ? sign('sha256', Buffer.from(input), { key: signer.key, dsaEncoding: 'ieee-p1363' }) : sign(null, Buffer.from(input), signer.key);
+  const signature =
+    signer.alg === 'ES256'
+      ? sign('sha256', Buffer.from(input), { key: signer.key, dsaEncoding: 'ieee-p1363' })
+      : sign(null, Buffer.from(input), signer.key);
   return `${input}.${signature.toString('base64url')}`;
 }

@@ -175,7 +175,9 @@ export class ConfigCache {
   }
 
   sessionKeys(): Promise<SessionKeys | null> {
-    return this.lookup(this.o.keys.sessionKeys, 'session-keys', (raw) => (raw === null ? null : this.compileKeys(JSON.parse(raw) as SessionKeysSnapshot)));
+    return this.lookup(this.o.keys.sessionKeys, 'session-keys', (raw) =>
+      raw === null ? null : this.compileKeys(JSON.parse(raw) as SessionKeysSnapshot),
+    );
   }
 
   /**

@@ -33,12 +33,32 @@ export interface Forwarder {
 }
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1) never cross the proxy in either direction. */
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
 
-export function responseHeaders(upstream: Record<string, string | string[] | undefined>, extra: Record<string, string>): Record<string, string | string[]> {
+export function responseHeaders(
+  upstream: Record<string, string | string[] | undefined>,
+  extra: Record<string, string>,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const connection = upstream.connection;
-  const named = typeof connection === 'string' ? connection.toLowerCase().split(',').map((s) => s.trim()) : [];
+  const named =
+    typeof connection === 'string'
+      ? connection
+          .toLowerCase()
+          .split(',')
+          .map((s) => s.trim())
+      : [];
   for (const k in upstream) {
     const v = upstream[k];
     if (v === undefined || HOP_BY_HOP.has(k) || named.includes(k)) continue;

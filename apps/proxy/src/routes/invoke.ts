@@ -24,7 +24,16 @@ export const INVOKE_ROUTE = /^\/api\/v1\/agents\/([0-9a-fA-F-]{36})\/invoke(\/[^
 const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 /** Incoming headers a caller could use to impersonate someone; the gateway alone sets these. */
 const SPOOFABLE_PREFIXES = ['x-credential-', 'x-end-user-', 'x-gateway-', 'x-forwarded-'];
-const SPOOFABLE = new Set([HEADERS.userId, HEADERS.tenantId, HEADERS.apiKey, HEADERS.agentId, 'authorization', 'forwarded', 'x-real-ip', 'cookie']);
+const SPOOFABLE = new Set([
+  HEADERS.userId,
+  HEADERS.tenantId,
+  HEADERS.apiKey,
+  HEADERS.agentId,
+  'authorization',
+  'forwarded',
+  'x-real-ip',
+  'cookie',
+]);
 
 export interface InvokeDeps {
   config: Readonly<ProxyConfig>;
@@ -104,7 +113,9 @@ export class InvokeHandler {
       upstreamMs = result.upstreamMs;
       this.d.metrics.upstreamLatency.observe(upstreamMs / 1000);
     } catch (err) {
-      status = res.headersSent ? (status || 502) : sendError(res, abort.signal.aborted ? new DomainError('upstream_failed', 'request cut') : err, requestId, this.d.logger);
+      status = res.headersSent
+        ? status || 502
+        : sendError(res, abort.signal.aborted ? new DomainError('upstream_failed', 'request cut') : err, requestId, this.d.logger);
       if (abort.signal.aborted || res.destroyed) status = status || 499;
     } finally {
       this.untrack(agentId, res);
@@ -153,7 +164,9 @@ export class InvokeHandler {
       const e = err instanceof DomainError ? err : new DomainError('internal', 'internal error');
       const status = httpStatusOf(e.code);
       const text = JSON.stringify({ error: e.message, request_id: requestId });
-      socket.end(`HTTP/1.1 ${status} Error\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
+      socket.end(
+        `HTTP/1.1 ${status} Error\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+      );
     }
   }
 
@@ -166,7 +179,8 @@ export class InvokeHandler {
     const tenant = await this.d.cache.tenant(principal.tenantId);
     if (tenant?.status === 'suspended') throw new DomainError('forbidden', 'tenant is suspended');
     const length = Number(req.headers['content-length'] ?? 0);
-    if (length > this.d.config.bodyLimitBytes) throw new DomainError('payload_too_large', `request body exceeds ${this.d.config.bodyLimitBytes} bytes`);
+    if (length > this.d.config.bodyLimitBytes)
+      throw new DomainError('payload_too_large', `request body exceeds ${this.d.config.bodyLimitBytes} bytes`);
     if (agent.snapshot.rateLimit) await this.rateLimit(agent);
     const credentials = await this.credentials(agent, principal);
     const signer = await this.d.cache.sessionKeys();
@@ -186,7 +200,15 @@ export class InvokeHandler {
     if (agent.upstreamAuthorization) headers.authorization = agent.upstreamAuthorization;
     headers[HEADERS.gatewaySessionToken] = mintSessionToken(
       signer.signer,
-      { tenantId: principal.tenantId, agentId, userId: user?.id ?? null, email: user?.email ?? null, roles: user?.roles ?? [], authKind: principal.kind, requestId },
+      {
+        tenantId: principal.tenantId,
+        agentId,
+        userId: user?.id ?? null,
+        email: user?.email ?? null,
+        roles: user?.roles ?? [],
+        authKind: principal.kind,
+        requestId,
+      },
       this.d.config.sessionTokenTtlSeconds,
     );
     const prior = req.headers['x-forwarded-for'];
@@ -202,7 +224,12 @@ export class InvokeHandler {
   private cleanHeaders(req: IncomingMessage): Record<string, string | string[]> {
     const out: Record<string, string | string[]> = {};
     const connection = req.headers.connection;
-    const named = connection ? connection.toLowerCase().split(',').map((s) => s.trim()) : [];
+    const named = connection
+      ? connection
+          .toLowerCase()
+          .split(',')
+          .map((s) => s.trim())
+      : [];
     for (const name in req.headers) {
       if (HOP_BY_HOP.has(name) || SPOOFABLE.has(name) || named.includes(name)) continue;
       if (SPOOFABLE_PREFIXES.some((p) => name.startsWith(p))) continue;
@@ -226,7 +253,10 @@ export class InvokeHandler {
     if (missing.length) {
       const base = this.d.config.controlPlanePublicUrl;
       throw new DomainError('unauthenticated', 'credentials required', {
-        missing: missing.map(({ serviceType }) => ({ serviceType, authUrl: `${base}${CONNECT_PATH}/${serviceType}?tenant=${principal.tenantId}` })),
+        missing: missing.map(({ serviceType }) => ({
+          serviceType,
+          authUrl: `${base}${CONNECT_PATH}/${serviceType}?tenant=${principal.tenantId}`,
+        })),
       });
     }
     return required.map(({ serviceType }, i) => [serviceType, values[i]!]);
@@ -241,13 +271,19 @@ export class InvokeHandler {
     const key = this.d.keys.rateLimit(agent.snapshot.id, window);
     let count: number;
     try {
-      const results = await this.d.redis.multi().incr(key).pexpire(key, windowMs + 1000).exec();
+      const results = await this.d.redis
+        .multi()
+        .incr(key)
+        .pexpire(key, windowMs + 1000)
+        .exec();
       count = Number(results?.[0]?.[1] ?? 0);
     } catch {
       throw new DomainError('unavailable', 'rate limit cannot be checked; try again shortly');
     }
     if (count > requests) {
-      throw new DomainError('rate_limited', 'rate limit exceeded', { retryAfter: Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)) });
+      throw new DomainError('rate_limited', 'rate limit exceeded', {
+        retryAfter: Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)),
+      });
     }
   }
 
