@@ -36,6 +36,8 @@ import { HealthController } from './health/health.controller.js';
 import { InternalController } from './internal/internal.controller.js';
 import { VaultModule } from './vault/vault.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { SessionKeysModule } from './session-keys/session-keys.module.js';
+import { ConnectModule } from './connect/connect.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationBootstrap {
@@ -52,7 +54,7 @@ export class AppModule implements OnApplicationBootstrap {
     } satisfies DynamicModule;
     return {
       module: AppModule,
-      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), VaultModule, AuditModule],
+      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), VaultModule, AuditModule, SessionKeysModule, ConnectModule],
       controllers: [
         HealthController,
         TenantsController,

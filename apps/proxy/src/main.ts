@@ -1,11 +1,10 @@
-import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { ConfigError, loadProxyConfig } from '@portcullis/config';
+import { createProxy } from './server.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-// The data plane arrives with its own issue; until then the
-// process only reports that it is alive.
 function main(): void {
   let config;
   try {
@@ -17,14 +16,23 @@ function main(): void {
     }
     throw e;
   }
-  const server = createServer((req, res) => {
-    const ok = req.url === '/healthz';
-    res.writeHead(ok ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(ok ? { status: 'ok', version } : { error: 'not found', request_id: 'none' }));
+  const logger = pino({
+    name: 'proxy',
+    level: config.logLevel,
+    redact: { paths: ['authorization', '*.authorization', 'headers', '*.headers'], censor: '[redacted]' },
   });
-  server.listen(config.port, config.host);
+  const app = createProxy(config, logger);
+  app.server.listen(config.port, config.host, () =>
+    logger.info({ port: config.port, version, forwarder: config.forwarder }, 'proxy listening'),
+  );
+  let stopping = false;
   const stop = (): void => {
-    server.close(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -86,6 +86,8 @@ const controlPlaneShape = {
   PORTCULLIS_PROXY_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   PORTCULLIS_PROXY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   PORTCULLIS_PROXY_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(10_485_760),
+  PORTCULLIS_SESSION_KEY_ROTATION_SECONDS: z.coerce.number().int().min(60).default(86_400),
+  PORTCULLIS_SESSION_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(3600),
 };
 
 export interface ControlPlaneConfig {
@@ -113,6 +115,10 @@ export interface ControlPlaneConfig {
   /** Longest upstream silence (waiting for or between response bytes). */
   proxyTimeoutMs: number;
   proxyMaxResponseBytes: number;
+  /** How often the session-token signing key is replaced. */
+  sessionKeyRotationSeconds: number;
+  /** The longest session-token lifetime any proxy uses: a retired key stays in the JWKS this long. */
+  sessionTokenMaxTtlSeconds: number;
   version: string;
 }
 
@@ -139,6 +145,8 @@ export function loadControlPlaneConfig(env: Env, version = '0.0.0'): Readonly<Co
     proxyConnectTimeoutMs: e.PORTCULLIS_PROXY_CONNECT_TIMEOUT_MS,
     proxyTimeoutMs: e.PORTCULLIS_PROXY_TIMEOUT_MS,
     proxyMaxResponseBytes: e.PORTCULLIS_PROXY_MAX_RESPONSE_BYTES,
+    sessionKeyRotationSeconds: e.PORTCULLIS_SESSION_KEY_ROTATION_SECONDS,
+    sessionTokenMaxTtlSeconds: e.PORTCULLIS_SESSION_TOKEN_MAX_TTL_SECONDS,
     version,
   });
 }
@@ -156,6 +164,13 @@ const proxyShape = {
   PORTCULLIS_UPSTREAM_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(10).default(5_000),
   PORTCULLIS_UPSTREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(10).default(60_000),
   PORTCULLIS_SESSION_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  PORTCULLIS_CONTROL_PLANE_PUBLIC_URL: url.optional(),
+  PORTCULLIS_UPSTREAM_CONNECTIONS: z.coerce.number().int().min(1).max(10_000).default(128),
+  PORTCULLIS_FORWARDER: z.enum(['undici', 'http-proxy']).default('undici'),
+  PORTCULLIS_STAMP_SPOOL_PATH: z.string().min(1).default('./var/proxy-stamps.spool'),
+  PORTCULLIS_STAMP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
+  PORTCULLIS_STAMP_FLUSH_MS: z.coerce.number().int().min(1).max(10_000).default(5),
+  PORTCULLIS_TRUST_PROXY: bool.default(false),
 };
 
 export interface ProxyConfig {
@@ -173,6 +188,17 @@ export interface ProxyConfig {
   upstreamConnectTimeoutMs: number;
   upstreamIdleTimeoutMs: number;
   sessionTokenTtlSeconds: number;
+  /** Base URL end users reach the control plane at (the connect links in a missing-credential 401). */
+  controlPlanePublicUrl: string;
+  upstreamConnections: number;
+  /** HTTP forwarding library; both stay selectable so the benchmark can compare them in the real proxy. */
+  forwarder: 'undici' | 'http-proxy';
+  /** Append-only file stamps go to while Redis is unreachable; drained when it returns. */
+  stampSpoolPath: string;
+  stampBatchSize: number;
+  stampFlushMs: number;
+  /** Append to an incoming X-Forwarded-For instead of replacing it (only behind a trusted balancer). */
+  trustProxy: boolean;
   version: string;
 }
 
@@ -193,6 +219,13 @@ export function loadProxyConfig(env: Env, version = '0.0.0'): Readonly<ProxyConf
     upstreamConnectTimeoutMs: e.PORTCULLIS_UPSTREAM_CONNECT_TIMEOUT_MS,
     upstreamIdleTimeoutMs: e.PORTCULLIS_UPSTREAM_IDLE_TIMEOUT_MS,
     sessionTokenTtlSeconds: e.PORTCULLIS_SESSION_TOKEN_TTL_SECONDS,
+    controlPlanePublicUrl: (e.PORTCULLIS_CONTROL_PLANE_PUBLIC_URL ?? e.PORTCULLIS_CONTROL_PLANE_URL).replace(/\/+$/, ''),
+    upstreamConnections: e.PORTCULLIS_UPSTREAM_CONNECTIONS,
+    forwarder: e.PORTCULLIS_FORWARDER,
+    stampSpoolPath: e.PORTCULLIS_STAMP_SPOOL_PATH,
+    stampBatchSize: e.PORTCULLIS_STAMP_BATCH_SIZE,
+    stampFlushMs: e.PORTCULLIS_STAMP_FLUSH_MS,
+    trustProxy: e.PORTCULLIS_TRUST_PROXY,
     version,
   });
 }

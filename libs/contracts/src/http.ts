@@ -18,7 +18,13 @@ export const HEADERS = {
   tenantId: 'x-tenant-id',
   agentId: 'x-agent-id',
   credentialPrefix: 'x-credential-',
+  /** A tenant API key on invoke, when Authorization carries the user's JWT. */
+  apiKey: 'x-api-key',
 } as const;
+
+/** Where a missing-credential 401 sends the end user (on the control plane). */
+export const CONNECT_PATH = '/api/v1/credentials/connect';
+export const JWKS_PATH = '/.well-known/jwks.json';
 
 /** Internal endpoint a proxy calls to have the control plane rewrite a missing snapshot. */
 export const REPUBLISH_PATH = '/internal/v1/republish';

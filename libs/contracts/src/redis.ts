@@ -10,6 +10,7 @@
  *   <p>:cred:<tenantId>:<userId|*>:<serviceType>  CredentialSnapshot (JSON)
  *   <p>:tenant:<tenantId>                         TenantSnapshot (JSON): status and trusted issuers
  *   <p>:session-keys                              SessionKeysSnapshot (JSON)
+ *   <p>:rl:<agentId>:<window>                     per-agent rate-limit counter (INCR, expires with the window)
  *   <p>:invalidate                                pub/sub channel carrying Invalidation messages
  */
 export const DEFAULT_REDIS_PREFIX = 'portcullis';
@@ -25,6 +26,7 @@ export interface RedisKeys {
   tenant(tenantId: string): string;
   readonly sessionKeys: string;
   readonly invalidationChannel: string;
+  rateLimit(agentId: string, window: number): string;
 }
 
 export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
@@ -36,6 +38,7 @@ export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
     tenant: (tenantId) => `${prefix}:tenant:${tenantId}`,
     sessionKeys: `${prefix}:session-keys`,
     invalidationChannel: `${prefix}:invalidate`,
+    rateLimit: (agentId, window) => `${prefix}:rl:${agentId}:${window}`,
   };
 }
 

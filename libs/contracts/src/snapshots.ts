@@ -69,3 +69,53 @@ export type Invalidation =
   | { kind: 'tenant'; tenantId: string }
   | { kind: 'session-keys' }
   | { kind: 'all' };
+
+/** One session-token signing key as the data plane sees it. */
+export interface SessionKeySnapshot {
+  kid: string;
+  alg: 'EdDSA' | 'ES256';
+  /** Public half as a JWK (kty/crv/x[/y]); what `/.well-known/jwks.json` serves. */
+  publicJwk: Record<string, string>;
+  /**
+   * PKCS#8 PEM of the private half sealed under the data-plane key with aad `sessionKeyAad(kid)`;
+   * present only for the active key (retired keys are kept for verification only).
+   */
+  sealedPrivateKey: string | null;
+  createdAt: string;
+  retiredAt: string | null;
+}
+
+/**
+ * The gateway's session-token keys: proxies sign with `activeKid`; every listed key stays in the JWKS
+ * until the tokens it signed have expired.
+ */
+export interface SessionKeysSnapshot {
+  activeKid: string;
+  keys: SessionKeySnapshot[];
+  updatedAt: string;
+}
+
+/** Associated data binding a sealed session private key to its kid. */
+export const sessionKeyAad = (kid: string): string => `session-key:${kid}`;
+
+/** Claims of `X-Gateway-Session-Token` (plus the registered iss, sub, aud, iat, exp, jti). */
+export interface SessionTokenClaims {
+  iss: string;
+  /** The end user's id, or `agent:<agentId>` when a runtime token called without a user. */
+  sub: string;
+  /** The agent id: a runtime checks that the token was minted for it. */
+  aud: string;
+  iat: number;
+  exp: number;
+  /** The request id, also sent as X-Gateway-Request-ID. */
+  jti: string;
+  tenant_id: string;
+  agent_id: string;
+  user_id: string | null;
+  email: string | null;
+  roles: string[];
+  auth_kind: string;
+}
+
+/** `iss` of every session token the gateway mints. */
+export const SESSION_TOKEN_ISSUER = 'portcullis-gateway';

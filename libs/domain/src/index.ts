@@ -16,3 +16,4 @@ export * from './budgets.js';
 export * from './injection.js';
 export * from './canonical-json.js';
 export * from './chain.js';
+export * from './user-jwt.js';

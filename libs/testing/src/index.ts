@@ -2,3 +2,4 @@ export * from './env.js';
 export * from './http.js';
 export * from './processes.js';
 export * from './net.js';
+export * from './fake-upstream.js';

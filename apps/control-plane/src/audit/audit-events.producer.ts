@@ -14,7 +14,7 @@ import type { AdminStampEvent } from '@portcullis/contracts';
 import type { PrismaClient } from '@portcullis/db';
 import { DomainError } from '@portcullis/domain';
 import { LOGGER } from '../common/logger.provider.js';
-import type { TenantPrincipal } from '../common/auth/principal.js';
+import type { Actor } from '../common/auth/principal.js';
 import { InjectPrisma } from '../infra/tokens.js';
 
 export type AdminAction = AdminStampEvent['action'];
@@ -27,7 +27,7 @@ export class AuditEventsProducer {
   ) {}
 
   /** Records one action for each listed agent's chain. Request id = the action's own id, so a relay replay adds nothing. */
-  async stamp(principal: TenantPrincipal, agentIds: readonly string[], action: AdminAction, changes?: string[]): Promise<void> {
+  async stamp(principal: Actor, agentIds: readonly string[], action: AdminAction, changes?: string[]): Promise<void> {
     if (!agentIds.length) return;
     const at = new Date().toISOString();
     const events: AdminStampEvent[] = agentIds.map((agentId) => ({

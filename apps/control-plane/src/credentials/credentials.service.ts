@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EnvelopeCipher, notFound } from '@portcullis/domain';
 import { TENANT_WIDE } from '@portcullis/contracts';
 import { pageOf, type Page } from '../common/pagination.js';
-import type { TenantPrincipal } from '../common/auth/principal.js';
+import type { Actor, TenantPrincipal } from '../common/auth/principal.js';
 import { AuditEventsProducer } from '../audit/audit-events.producer.js';
 import { CIPHER } from '../infra/tokens.js';
 import { SnapshotPublisher } from '../infra/snapshot-publisher.js';
@@ -19,14 +19,14 @@ export class CredentialsService {
   ) {}
 
   /** Credentials are tenant- or user-scoped: the change is stamped on every agent that requires the service. */
-  private async stampAgents(principal: TenantPrincipal, serviceType: string, subject: string, what: 'set' | 'deleted'): Promise<void> {
+  private async stampAgents(principal: Actor, serviceType: string, subject: string, what: 'set' | 'deleted'): Promise<void> {
     const agentIds = await this.credentials.agentsRequiring(principal.tenantId, serviceType);
     const scope = subject === TENANT_WIDE ? 'tenant-wide' : 'user';
     await this.audit.stamp(principal, agentIds, 'credentials_changed', [`${serviceType} (${scope}) ${what}`]);
   }
 
   /** Stores (or replaces) a credential, sealed under a fresh data key bound to the tenant. */
-  async put(principal: TenantPrincipal, dto: CredentialCreateDto): Promise<{ credential: CredentialResponseDto; created: boolean }> {
+  async put(principal: Actor, dto: CredentialCreateDto): Promise<{ credential: CredentialResponseDto; created: boolean }> {
     const { tenantId } = principal;
     const sealed = await this.cipher.seal(dto.value, tenantId);
     const { row, created } = await this.credentials.upsert(tenantId, dto.userId ?? TENANT_WIDE, dto.serviceType, sealed);

@@ -17,11 +17,13 @@ import type { Agent, ApiKey, Credential, PrismaClient } from '@portcullis/db';
 import { DomainError, EnvelopeCipher, SealError, sealWithKey } from '@portcullis/domain';
 import {
   TENANT_WIDE,
+  sessionKeyAad,
   type AgentSnapshot,
   type CredentialSnapshot,
   type Invalidation,
   type RedisKeys,
   type RequiredCredential,
+  type SessionKeysSnapshot,
   type TenantSnapshot,
   type TokenIndexEntry,
 } from '@portcullis/contracts';
@@ -163,6 +165,36 @@ export class SnapshotPublisher implements OnModuleDestroy {
     });
   }
 
+  /**
+   * Every session signing key still in Postgres (the active one and retired ones whose tokens may
+   * not have expired yet); only the active key's private half is included, re-sealed under the
+   * data-plane key and bound to its kid. Nothing is written while no active key exists.
+   */
+  async publishSessionKeys(): Promise<void> {
+    const rows = await this.prisma.sessionSigningKey.findMany({ orderBy: { createdAt: 'asc' } });
+    const active = rows.filter((r) => r.retiredAt === null).at(-1);
+    if (!active) return;
+    const snapshot: SessionKeysSnapshot = {
+      activeKid: active.kid,
+      keys: await Promise.all(
+        rows.map(async (r) => ({
+          kid: r.kid,
+          alg: r.alg,
+          publicJwk: JSON.parse(r.publicJwk) as Record<string, string>,
+          sealedPrivateKey:
+            r === active ? sealWithKey(this.dataPlaneKey, await this.cipher.open(r.sealedPrivateKey, r.kid), sessionKeyAad(r.kid)) : null,
+          createdAt: r.createdAt.toISOString(),
+          retiredAt: r.retiredAt?.toISOString() ?? null,
+        })),
+      ),
+      updatedAt: new Date().toISOString(),
+    };
+    await this.write(async () => {
+      await this.redis.set(this.keys.sessionKeys, JSON.stringify(snapshot));
+      await this.notify({ kind: 'session-keys' });
+    });
+  }
+
   /** Rewrites one agent from Postgres; false when it does not exist. Used when a proxy finds it missing. */
   async republishAgent(agentId: string): Promise<boolean> {
     const agent = await this.prisma.agent.findUnique({ where: { id: agentId } });
@@ -174,6 +206,7 @@ export class SnapshotPublisher implements OnModuleDestroy {
   /** Rewrites everything from Postgres, so an emptied Redis heals itself. Runs at start. */
   async republishAll(): Promise<{ tenants: number; agents: number; apiKeys: number; credentials: number }> {
     const counts = { tenants: 0, agents: 0, apiKeys: 0, credentials: 0 };
+    await this.publishSessionKeys();
     for (const t of await this.prisma.tenant.findMany({ select: { id: true } })) {
       await this.publishTenant(t.id);
       counts.tenants++;

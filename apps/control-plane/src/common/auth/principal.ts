@@ -10,3 +10,6 @@ export interface TenantPrincipal {
   /** what audit lines call this caller: `user:<email>` or `api-key:<name>` */
   label: string;
 }
+
+/** Who a change is attributed to on the audit chain: a tenant principal, or an end user acting for themselves. */
+export type Actor = Pick<TenantPrincipal, 'tenantId' | 'label'>;

@@ -1,0 +1,117 @@
+// Shared by the benchmark scripts: a throwaway database and Redis prefix, the control plane, N proxies,
+// the fake upstream (own process), and a tenant with one agent that uses every feature: art_ auth,
+// a required credential injected, an upstream secret, a session token and a stamp per request.
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { controlPlaneEnv, freePort, http, spawnApp } from '@portcullis/testing';
+import { ROOT, createDatabase, dropDatabase, ensureServices, migrate } from '../../../scripts/lib/services.mjs';
+
+export function child(script, args) {
+  const proc = spawn(process.execPath, [new URL(script, import.meta.url).pathname, ...args.map(String)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    proc.stdout.once('data', () => resolve(proc));
+    proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+export function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}`))));
+  });
+}
+
+export async function startBenchStack({ proxies = 1, proxyEnv = {} } = {}) {
+  const services = await ensureServices();
+  const runId = randomBytes(4).toString('hex');
+  const dbName = `portcullis_bench_${runId}`;
+  const prefix = `pb-${runId}`;
+  const databaseUrl = await createDatabase(services.databaseAdminUrl, dbName);
+  migrate(databaseUrl);
+  process.env.DATABASE_URL = databaseUrl;
+  process.env.REDIS_URL = services.redisUrl;
+  process.env.PORTCULLIS_REDIS_PREFIX = prefix;
+  const env = controlPlaneEnv({ LOG_LEVEL: 'warn' });
+  const upstreamPort = await freePort();
+  const upstream = await child('upstream.mjs', [upstreamPort]);
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+  const pxs = [];
+  let cp;
+  const stop = async () => {
+    for (const p of pxs) await p.stop();
+    await cp?.stop();
+    upstream.kill('SIGTERM');
+    await dropDatabase(services.databaseAdminUrl, dbName).catch(() => {});
+    const redis = new Redis(services.redisUrl);
+    for (const pattern of [`${prefix}*`, `{${prefix}}*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
+    redis.disconnect();
+    await services.stop();
+  };
+  try {
+    cp = await spawnApp('control-plane', await freePort(), env);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const basePxEnv = {
+    REDIS_URL: env.REDIS_URL,
+    PORTCULLIS_REDIS_PREFIX: prefix,
+    PORTCULLIS_DATA_PLANE_KEY: env.PORTCULLIS_DATA_PLANE_KEY,
+    PORTCULLIS_INTERNAL_TOKEN: env.PORTCULLIS_INTERNAL_TOKEN,
+    PORTCULLIS_CONTROL_PLANE_URL: cp.url,
+    PORTCULLIS_STAMP_SPOOL_PATH: `${ROOT}/.portcullis/bench-${runId}.spool`,
+    LOG_LEVEL: 'warn',
+  };
+  const startProxy = async (extra = {}) => {
+    const p = await spawnApp('proxy', await freePort(), { ...basePxEnv, ...proxyEnv, ...extra });
+    pxs.push(p);
+    for (;;) {
+      if ((await fetch(`${p.url}/readyz`)).ok) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return p;
+  };
+  try {
+    for (let i = 0; i < proxies; i++) await startProxy();
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const tenant = await http('POST', `${cp.url}/api/v1/platform/tenants`, {
+    token: env.PORTCULLIS_ROOT_TOKEN,
+    body: { name: 'bench', slug: `bench-${runId}` },
+  });
+  const adminKey = tenant.body.adminApiKey;
+  await http('POST', `${cp.url}/api/v1/admin/credentials`, {
+    token: adminKey,
+    body: { serviceType: 'github', value: 'bench-github-token' },
+  });
+  const agent = await http('POST', `${cp.url}/api/v1/admin/agents`, {
+    token: adminKey,
+    body: { name: 'bench-agent', upstreamUrl, requiredCredentials: [{ serviceType: 'github' }], upstreamSecret: 'bench-upstream-secret' },
+  });
+  return {
+    cp,
+    proxies: pxs,
+    startProxy,
+    upstreamUrl,
+    adminKey,
+    agentId: agent.body.agent.id,
+    runtimeToken: agent.body.runtimeToken,
+    /** The environment the proxies were started with (for starting one by hand, e.g. profiled). */
+    pxEnv: { ...basePxEnv, ...proxyEnv },
+    stop,
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The data-plane process: a plain node:http server over Redis (config, invalidations, rate limits,
+ * stamp queue). No Postgres, no DI container; everything per-request lives in routes/invoke.ts.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DomainError, parseKey } from '@portcullis/domain';
+import { JWKS_PATH, redisKeys } from '@portcullis/contracts';
+import type { ProxyConfig } from '@portcullis/config';
+import { createUserJwtVerifier } from './auth/user-jwt.js';
+import { ConfigCache } from './config-cache/config-cache.js';
+import { HttpProxyForwarder } from './forward/http-proxy-forwarder.js';
+import { UndiciForwarder } from './forward/undici-forwarder.js';
+import { createMetrics } from './metrics.js';
+import { INVOKE_ROUTE, InvokeHandler, sendError } from './routes/invoke.js';
+import { StampEmitter } from './stamps/stamp-emitter.js';
+
+export interface ProxyApp {
+  server: Server;
+  cache: ConfigCache;
+  stamps: StampEmitter;
+  close(): Promise<void>;
+}
+
+export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): ProxyApp {
+  const keys = redisKeys(config.redisPrefix);
+  // Fail fast while Redis is away (no offline queue): the cache then serves what it may until the
+  // staleness bound, and stamps go to the spool, instead of requests hanging on a queued command.
+  const redisOptions = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1000,
+    retryStrategy: (n: number) => Math.min(50 * n, 1000),
+  };
+  const redis = new Redis(config.redisUrl, redisOptions);
+  const subscriber = new Redis(config.redisUrl, { ...redisOptions, commandTimeout: undefined, enableOfflineQueue: true });
+  const queueConnection = new Redis(config.redisUrl, { ...redisOptions, commandTimeout: 5000, maxRetriesPerRequest: null });
+  for (const c of [redis, subscriber, queueConnection]) c.on('error', () => undefined); // status drives behaviour; errors are expected while Redis is away
+  const metrics = createMetrics();
+  const inflight = new Map<string, Set<ServerResponse | Duplex>>();
+  const cache = new ConfigCache({
+    redis,
+    subscriber,
+    keys,
+    dataPlaneKey: parseKey(config.dataPlaneKey),
+    ttlMs: config.cacheTtlMs,
+    stalenessBoundMs: config.stalenessBoundMs,
+    controlPlaneUrl: config.controlPlaneUrl,
+    internalToken: config.internalToken,
+    logger,
+    stats: metrics,
+    onAgentStopped: (agentId) => {
+      const open = inflight.get(agentId);
+      if (!open) return;
+      logger.info({ agentId, cut: open.size }, 'agent stopped: cutting its open streams');
+      for (const r of open) r.destroy();
+      inflight.delete(agentId);
+    },
+  });
+  const stamps = new StampEmitter({
+    connection: queueConnection,
+    redisPrefix: config.redisPrefix,
+    spoolPath: config.stampSpoolPath,
+    batchSize: config.stampBatchSize,
+    flushMs: config.stampFlushMs,
+    logger,
+    metrics,
+  });
+  const pool = {
+    connections: config.upstreamConnections,
+    connectTimeoutMs: config.upstreamConnectTimeoutMs,
+    idleTimeoutMs: config.upstreamIdleTimeoutMs,
+  };
+  const ws = new HttpProxyForwarder(pool);
+  const forwarder = config.forwarder === 'undici' ? new UndiciForwarder(pool) : ws;
+  const invoke = new InvokeHandler({
+    config,
+    cache,
+    jwt: createUserJwtVerifier(),
+    redis,
+    keys,
+    forwarder,
+    ws,
+    stamps,
+    metrics,
+    logger,
+    inflight,
+  });
+
+  const json = (res: ServerResponse, status: number, body: unknown): void => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const match = INVOKE_ROUTE.exec(url);
+    if (match) {
+      void invoke.handle(req, res, match);
+      return;
+    }
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      switch (url.split('?', 1)[0]) {
+        case '/healthz':
+          return json(res, 200, { status: 'ok', version: config.version });
+        case '/readyz':
+          void cache.sessionKeys().then(
+            (k) => json(res, cache.ready && k ? 200 : 503, { status: cache.ready && k ? 'ready' : 'not ready' }),
+            () => json(res, 503, { status: 'not ready' }),
+          );
+          return;
+        case '/metrics':
+          void metrics.registry.metrics().then((text) => {
+            res.writeHead(200, { 'content-type': metrics.registry.contentType });
+            res.end(text);
+          });
+          return;
+        case JWKS_PATH:
+          void cache.sessionKeys().then(
+            (k) => {
+              res.writeHead(k ? 200 : 503, { 'content-type': 'application/json', 'cache-control': 'public, max-age=60' });
+              res.end(k ? k.jwks : JSON.stringify({ error: 'signing keys not yet available', request_id: 'none' }));
+            },
+            (err: unknown) => sendError(res, err, 'none', logger),
+          );
+          return;
+      }
+    }
+    metrics.requests.inc({ route: 'other', status: 404 });
+    sendError(res, new DomainError('not_found', 'no such route'), 'none', logger);
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const match = INVOKE_ROUTE.exec(req.url ?? '/');
+    if (!match) return socket.destroy();
+    void invoke.upgrade(req, socket, head, match);
+  });
+  server.on('clientError', (_err, socket: Duplex) => socket.destroy());
+
+  return {
+    server,
+    cache,
+    stamps,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await stamps.close();
+      await forwarder.close();
+      if (forwarder !== ws) await ws.close();
+      redis.disconnect();
+      subscriber.disconnect();
+      queueConnection.disconnect();
+    },
+  };
+}
