@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment -- JSON response bodies, checked by the assertions */
 /**
  * Redis goes away under a running data plane. Uses a private redis-server on a free port (never the
  * shared one): the proxy keeps serving what it confirmed until the staleness bound, then answers 503;

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access -- JSON response bodies, checked by the assertions */
 /**
  * A running data plane for the proxy e2e specs: the control plane and N proxies as real processes on
  * one Redis, a fake upstream, and a fake identity provider (ES256 JWKS) for user JWTs.
@@ -16,7 +15,6 @@ import {
   randomSlug,
   spawnApp,
   startFakeUpstream,
-  testServices,
   type FakeUpstream,
   type RunningApp,
 } from '@portcullis/testing';

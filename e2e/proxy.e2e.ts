@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- JSON response bodies, checked by the assertions */
 /**
  * The data plane end to end: control plane and two proxy processes on the run's Redis, a fake
  * upstream that echoes what it received, and a fake IdP. Each "Must show" of the proxy issue is here.
