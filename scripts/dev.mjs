@@ -55,6 +55,7 @@ function devSecrets() {
     PORTCULLIS_DATA_PLANE_KEY: process.env.PORTCULLIS_DATA_PLANE_KEY ?? saved.PORTCULLIS_DATA_PLANE_KEY ?? hex(32),
     PORTCULLIS_JWT_SECRET: process.env.PORTCULLIS_JWT_SECRET ?? saved.PORTCULLIS_JWT_SECRET ?? hex(32),
     PORTCULLIS_INTERNAL_TOKEN: process.env.PORTCULLIS_INTERNAL_TOKEN ?? saved.PORTCULLIS_INTERNAL_TOKEN ?? `int_${hex(24)}`,
+    PORTCULLIS_CHECKPOINT_KEY: process.env.PORTCULLIS_CHECKPOINT_KEY ?? saved.PORTCULLIS_CHECKPOINT_KEY ?? hex(32),
   };
   writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
   return s;
