@@ -1,20 +1,7 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { testServices } from '@portcullis/testing';
+import { testServices, canConnectPostgres } from '@portcullis/testing';
 import { PostgresProvider } from '@portcullis/db';
-
-async function canConnect(url: string): Promise<boolean> {
-  const c = new pg.Client({ connectionString: url });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
 
 describe('postgresql dynamic secrets', () => {
   const target = testServices().databaseUrl;
@@ -29,7 +16,7 @@ describe('postgresql dynamic secrets', () => {
     expect(credential.username).toMatch(/^pc_[a-z0-9]{16}$/);
     expect(expiresAt.getTime()).toBeGreaterThan(Date.now() + 290_000);
     expect(credential.connection_string).toContain(credential.username);
-    expect(await canConnect(credential.connection_string)).toBe(true);
+    expect(await canConnectPostgres(credential.connection_string)).toBe(true);
 
     const open = new pg.Client({ connectionString: credential.connection_string });
     await open.connect();
@@ -37,7 +24,7 @@ describe('postgresql dynamic secrets', () => {
 
     await provider.revoke(credential.username);
     await closed;
-    expect(await canConnect(credential.connection_string)).toBe(false);
+    expect(await canConnectPostgres(credential.connection_string)).toBe(false);
     const admin = new pg.Client({ connectionString: target });
     await admin.connect();
     expect((await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [credential.username])).rowCount).toBe(0);

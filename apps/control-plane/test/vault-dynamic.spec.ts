@@ -16,26 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '@portcullis/db';
 import { EnvelopeCipher, LocalKeyProvider, parseKey, verifySshCertificate } from '@portcullis/domain';
 import { QUEUES, queuePrefix, type DynamicLeaseExpiryJob, type StampEvent } from '@portcullis/contracts';
-import { http as call, testServices } from '@portcullis/testing';
+import { http as call, testServices, canConnectPostgres } from '@portcullis/testing';
 import {
   createDynamicLeasesProcessor,
   sweepDynamicLeases,
   type DynamicLeaseOutcome,
 } from '../../worker/src/queues/dynamic-leases/dynamic-leases.processor.js';
 import { startControlPlane, type Harness } from './harness.js';
-
-async function canConnect(url: string): Promise<boolean> {
-  const c = new pg.Client({ connectionString: url });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
 
 describe('vault dynamic secrets', () => {
   let h: Harness;
@@ -116,7 +103,7 @@ describe('vault dynamic secrets', () => {
     expect(out.body).toMatchObject({ path: 'db/app', provider_type: 'postgresql', ttl_seconds: 300 });
     expect(Math.abs(new Date(out.body.expires_at as string).getTime() - (Date.now() + 300_000))).toBeLessThan(5000);
     expect(c).toMatchObject({ database, port: Number(new URL(target).port || 5432) });
-    expect(await canConnect(c.connection_string)).toBe(true);
+    expect(await canConnectPostgres(c.connection_string)).toBe(true);
     expect(await roleExists(c.username)).toBe(true);
     expect((await queue.getJob(`dynamic-lease-${out.body.lease_id}`))?.delay).toBeGreaterThan(290_000);
 
@@ -132,7 +119,7 @@ describe('vault dynamic secrets', () => {
 
     expect((await api('DELETE', `/v1/dynamic/lease/${out.body.lease_id}`, token)).status).toBe(204);
     expect(await roleExists(c.username)).toBe(false);
-    expect(await canConnect(c.connection_string)).toBe(false);
+    expect(await canConnectPostgres(c.connection_string)).toBe(false);
     expect(await queue.getJob(`dynamic-lease-${out.body.lease_id}`)).toBeUndefined();
     expect((await api('DELETE', `/v1/dynamic/lease/${out.body.lease_id}`, token)).status).toBe(410);
   });
@@ -154,7 +141,7 @@ describe('vault dynamic secrets', () => {
     const leaseId = out.body.lease_id as string;
     const c = out.body.credential as { username: string; password: string; connection_string: string };
     keep(c.password);
-    expect(await canConnect(c.connection_string)).toBe(true);
+    expect(await canConnectPostgres(c.connection_string)).toBe(true);
 
     // A lost job comes back from the sweep (same job id, so no duplicate either).
     await queue.remove(`dynamic-lease-${leaseId}`);
@@ -184,7 +171,7 @@ describe('vault dynamic secrets', () => {
       blocking.disconnect();
     }
     expect(await roleExists(c.username)).toBe(false);
-    expect(await canConnect(c.connection_string)).toBe(false);
+    expect(await canConnectPostgres(c.connection_string)).toBe(false);
     expect((await prisma.vaultDynamicLease.findUniqueOrThrow({ where: { id: leaseId } })).expiredAt).not.toBeNull();
     expect((await api('DELETE', `/v1/dynamic/lease/${leaseId}`, token)).status).toBe(410);
   });

@@ -3,3 +3,4 @@ export * from './http.js';
 export * from './processes.js';
 export * from './net.js';
 export * from './fake-upstream.js';
+export * from './postgres.js';
