@@ -16,7 +16,11 @@
 // away. With --proxy <url> --token <art_…> --agent <id> the load instead goes through a running proxy
 // (which must use this script's Redis: see the printed REDIS_URL; start it after the script prints
 // "services up", or point it at --redis-port) and "answered" counts HTTP responses from the proxy.
-// The proxy mode is written for when the proxy lands and has not been run yet.
+// With --through-proxy the script starts a control plane and a proxy of its own on these services,
+// creates a tenant with --agents agents, and drives the load through the proxy: the drill as the
+// issue states it. "Answered" then means a 2xx the agent's upstream served (the proxy stamps every
+// request that passed its pre-flight; requests it refused before that, e.g. 503 while it cannot
+// confirm an agent's state, reach no agent and are on no chain).
 import { spawn } from 'node:child_process';
 import { randomUUID, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +39,7 @@ const { values: opts } = parseArgs({
     agents: { type: 'string', default: '20' },
     seconds: { type: 'string', default: '45' },
     proxy: { type: 'string' },
+    'through-proxy': { type: 'boolean', default: false },
     token: { type: 'string' },
     agent: { type: 'string' },
     'redis-port': { type: 'string' },
@@ -118,10 +123,75 @@ async function startWorker() {
 }
 const workers = [await startWorker(), await startWorker()];
 
+// ---- the real stack (--through-proxy) ----------------------------------------------------------------
+const stackAgents = []; // { id, token }
+let loadTenant;
+async function startApp(name, env) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [`${ROOT}/apps/${name}/dist/main.js`], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  children.add(child);
+  const url = `http://127.0.0.1:${port}`;
+  while (
+    !(await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  )
+    await sleep(100);
+  return url;
+}
+if (opts['through-proxy']) {
+  const keys = {
+    PORTCULLIS_ROOT_TOKEN: `root-${randomBytes(16).toString('hex')}`,
+    PORTCULLIS_MASTER_KEY: randomBytes(32).toString('hex'),
+    PORTCULLIS_DATA_PLANE_KEY: randomBytes(32).toString('hex'),
+    PORTCULLIS_JWT_SECRET: randomBytes(32).toString('hex'),
+    PORTCULLIS_INTERNAL_TOKEN: `int-${randomBytes(16).toString('hex')}`,
+  };
+  const upstream = (await import('node:http')).createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{"ok":true}'));
+  });
+  await new Promise((r) => upstream.listen(0, '127.0.0.1', r));
+  children.add({ kill: () => upstream.close() });
+  const common = { ...keys, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, PORTCULLIS_REDIS_PREFIX: prefix, LOG_LEVEL: 'warn' };
+  const cp = await startApp('control-plane', common);
+  opts.proxy = await startApp('proxy', {
+    ...common,
+    PORTCULLIS_CONTROL_PLANE_URL: cp,
+    PORTCULLIS_STAMP_SPOOL_PATH: path.join(tmp, 'proxy.spool'),
+  });
+  const api = async (method, url, token, body) => {
+    const r = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  const t = await api('POST', `${cp}/api/v1/platform/tenants`, keys.PORTCULLIS_ROOT_TOKEN, { name: 'fault', slug: 'fault' });
+  loadTenant = t.tenant.id;
+  for (let i = 0; i < Number(opts.agents); i++) {
+    const a = await api('POST', `${cp}/api/v1/admin/agents`, t.adminApiKey, {
+      name: `fault-${i}`,
+      upstreamUrl: `http://127.0.0.1:${upstream.address().port}`,
+      requiredCredentials: [],
+    });
+    stackAgents.push({ id: a.agent.id, token: a.runtimeToken });
+  }
+  say(`control plane ${cp}, proxy ${opts.proxy}, ${stackAgents.length} agents`);
+} else if (opts.proxy) {
+  if (!opts.token || !opts.agent) throw new Error('--proxy needs --token <art_…> and --agent <id>');
+  stackAgents.push({ id: opts.agent, token: opts.token });
+}
+
 // ---- load --------------------------------------------------------------------------------------------
 const answered = new Map(); // agentId -> Set of request ids the "proxy" answered
-const ADMIN_EVENTS = opts.proxy ? 0 : 25;
-let loadTenant;
+const ADMIN_EVENTS = opts.proxy || opts['through-proxy'] ? 0 : 25;
 let running = true;
 
 async function directLoad() {
@@ -187,22 +257,23 @@ async function directLoad() {
 }
 
 async function proxyLoad() {
-  if (!opts.token || !opts.agent) throw new Error('--proxy needs --token <art_…> and --agent <id>');
-  answered.set(opts.agent, new Set());
-  const url = `${opts.proxy.replace(/\/+$/, '')}/api/v1/agents/${opts.agent}/invoke`;
+  for (const a of stackAgents) answered.set(a.id, new Set());
+  const base = opts.proxy.replace(/\/+$/, '');
+  let next = 0;
   const one = async () => {
     while (running) {
-      const res = await fetch(url, {
+      const a = stackAgents[next++ % stackAgents.length];
+      const res = await fetch(`${base}/api/v1/agents/${a.id}/invoke`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/json' },
         body: '{}',
       }).catch(() => null);
-      if (res) {
-        await res.arrayBuffer();
-        // The proxy answered: it owes a stamp for that request id.
-        const id = res.headers.get('x-gateway-request-id') ?? res.headers.get('x-request-id');
-        if (id) answered.get(opts.agent).add(id);
-      }
+      if (!res) continue;
+      await res.arrayBuffer();
+      // Served by the agent: the proxy owes a stamp for that request id.
+      const id = res.headers.get('x-gateway-request-id');
+      if (res.ok && id) answered.get(a.id).add(id);
+      else await sleep(20);
     }
   };
   await Promise.all(Array.from({ length: 16 }, one));
