@@ -2,9 +2,8 @@
  * Requests through two proxy pods → the worker → the agent's chain: exactly one stamp per answered
  * request, seq 1..N with no gap, every request id findable, and the chain verifies.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, http, spawnApp, type RunningApp } from '@portcullis/testing';
+import { http, startWorker, type RunningApp } from '@portcullis/testing';
 import { startStack, waitFor, type Stack } from './proxy-stack.js';
 
 describe('audit chain through the proxy', () => {
@@ -13,14 +12,7 @@ describe('audit chain through the proxy', () => {
 
   beforeAll(async () => {
     stack = await startStack({ proxies: 2 });
-    worker = await spawnApp('worker', await freePort(), {
-      DATABASE_URL: stack.env.DATABASE_URL!,
-      REDIS_URL: stack.env.REDIS_URL!,
-      PORTCULLIS_REDIS_PREFIX: stack.env.PORTCULLIS_REDIS_PREFIX!,
-      PORTCULLIS_MASTER_KEY: stack.env.PORTCULLIS_MASTER_KEY!,
-      PORTCULLIS_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
-      LOG_LEVEL: 'warn',
-    });
+    worker = await startWorker();
   }, 60_000);
   afterAll(async () => {
     await worker?.stop();

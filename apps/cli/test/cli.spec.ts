@@ -1,12 +1,21 @@
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUES, queuePrefix } from '@portcullis/contracts';
-import { REPO_ROOT, controlPlaneEnv, freePort, http, randomSlug, spawnApp, testServices, type RunningApp } from '@portcullis/testing';
+import {
+  REPO_ROOT,
+  controlPlaneEnv,
+  freePort,
+  http,
+  randomSlug,
+  spawnApp,
+  stampsQueue,
+  startWorker,
+  type RunningApp,
+} from '@portcullis/testing';
 
 interface Run {
   code: number;
@@ -35,20 +44,12 @@ describe('portcullis audit', () => {
   let env: Record<string, string>;
   let agentId: string;
   let dir: string;
-  const s = testServices();
 
   beforeAll(async () => {
     const cpEnv = controlPlaneEnv();
     cp = await spawnApp('control-plane', await freePort(), cpEnv);
-    worker = await spawnApp('worker', await freePort(), {
-      DATABASE_URL: s.databaseUrl,
-      REDIS_URL: s.redisUrl,
-      PORTCULLIS_REDIS_PREFIX: s.redisPrefix,
-      PORTCULLIS_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
-      PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS: '1',
-      LOG_LEVEL: 'warn',
-    });
-    queue = new Queue(QUEUES.stamps, { connection: { url: s.redisUrl, maxRetriesPerRequest: null }, prefix: queuePrefix(s.redisPrefix) });
+    worker = await startWorker();
+    queue = stampsQueue();
     const slug = randomSlug();
     const tenant = await http<{ tenant: { id: string }; adminApiKey: string }>('POST', `${cp.url}/api/v1/platform/tenants`, {
       token: cpEnv.PORTCULLIS_ROOT_TOKEN,

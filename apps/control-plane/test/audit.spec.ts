@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUEUES, queuePrefix } from '@portcullis/contracts';
-import { freePort, http, spawnApp, testServices, type RunningApp } from '@portcullis/testing';
+import { http, stampsQueue, startWorker, testServices, workerEnv, type RunningApp } from '@portcullis/testing';
 import { startControlPlane, type Harness } from './harness.js';
 
 /** The audit API against a real worker process appending the chains. */
@@ -15,15 +14,8 @@ describe('audit', () => {
   beforeAll(async () => {
     const s = testServices();
     h = await startControlPlane();
-    worker = await spawnApp('worker', await freePort(), {
-      DATABASE_URL: s.databaseUrl,
-      REDIS_URL: s.redisUrl,
-      PORTCULLIS_REDIS_PREFIX: s.redisPrefix,
-      PORTCULLIS_CHECKPOINT_KEY: randomBytes(32).toString('base64'),
-      PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS: '1',
-      LOG_LEVEL: 'warn',
-    });
-    queue = new Queue(QUEUES.stamps, { connection: { url: s.redisUrl, maxRetriesPerRequest: null }, prefix: queuePrefix(s.redisPrefix) });
+    worker = await startWorker(workerEnv({ PORTCULLIS_CHECKPOINT_KEY: randomBytes(32).toString('base64') }));
+    queue = stampsQueue();
     db = new pg.Pool({ connectionString: s.databaseUrl, max: 2 });
   });
   afterAll(async () => {

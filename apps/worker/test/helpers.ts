@@ -1,31 +1,11 @@
 /** Shared by the worker's integration specs: real worker processes, a real queue, real Postgres. */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import pg from 'pg';
-import { QUEUES, queuePrefix, type RequestStampEvent } from '@portcullis/contracts';
-import { freePort, spawnApp, testServices, type RunningApp } from '@portcullis/testing';
+import type { RequestStampEvent } from '@portcullis/contracts';
+import { testServices } from '@portcullis/testing';
 
-export function workerEnv(overrides: Record<string, string> = {}): Record<string, string> {
-  const s = testServices();
-  return {
-    DATABASE_URL: s.databaseUrl,
-    REDIS_URL: s.redisUrl,
-    PORTCULLIS_REDIS_PREFIX: s.redisPrefix,
-    PORTCULLIS_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
-    PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS: '1',
-    LOG_LEVEL: 'warn',
-    ...overrides,
-  };
-}
-
-export async function startWorker(env = workerEnv()): Promise<RunningApp> {
-  return spawnApp('worker', await freePort(), env);
-}
-
-export function stampsQueue(): Queue {
-  const s = testServices();
-  return new Queue(QUEUES.stamps, { connection: { url: s.redisUrl, maxRetriesPerRequest: null }, prefix: queuePrefix(s.redisPrefix) });
-}
+export { startWorker, stampsQueue, workerEnv } from '@portcullis/testing';
 
 export function requestEvent(agentId: string, tenantId: string, i: number): RequestStampEvent {
   return {

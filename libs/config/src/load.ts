@@ -58,19 +58,36 @@ export function parseEnv<S extends z.ZodRawShape>(shape: S, env: Env): Readonly<
   return Object.freeze(result.data);
 }
 
-const common = {
+const commonShape = (defaultPort: number) => ({
+  PORT: port(defaultPort),
+  HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: logLevel,
   REDIS_URL: url.default('redis://127.0.0.1:6379'),
   PORTCULLIS_REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only')
     .default('portcullis'),
-};
+});
+
+/** What every process has: where it listens, how it logs, which Redis and key prefix, its version. */
+export interface CommonConfig {
+  port: number;
+  host: string;
+  logLevel: string;
+  redisUrl: string;
+  redisPrefix: string;
+  version: string;
+}
+
+function commonConfig(
+  e: { PORT: number; HOST: string; LOG_LEVEL: string; REDIS_URL: string; PORTCULLIS_REDIS_PREFIX: string },
+  version: string,
+): CommonConfig {
+  return { port: e.PORT, host: e.HOST, logLevel: e.LOG_LEVEL, redisUrl: e.REDIS_URL, redisPrefix: e.PORTCULLIS_REDIS_PREFIX, version };
+}
 
 const controlPlaneShape = {
-  ...common,
-  PORT: port(3100),
-  HOST: z.string().default('0.0.0.0'),
+  ...commonShape(3100),
   DATABASE_URL: url,
   PORTCULLIS_ROOT_TOKEN: secret(24),
   PORTCULLIS_MASTER_KEY: key32,
@@ -90,13 +107,8 @@ const controlPlaneShape = {
   PORTCULLIS_SESSION_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(3600),
 };
 
-export interface ControlPlaneConfig {
-  port: number;
-  host: string;
-  logLevel: string;
+export interface ControlPlaneConfig extends CommonConfig {
   databaseUrl: string;
-  redisUrl: string;
-  redisPrefix: string;
   rootToken: string;
   masterKey: string;
   dataPlaneKey: string;
@@ -119,18 +131,13 @@ export interface ControlPlaneConfig {
   sessionKeyRotationSeconds: number;
   /** The longest session-token lifetime any proxy uses: a retired key stays in the JWKS this long. */
   sessionTokenMaxTtlSeconds: number;
-  version: string;
 }
 
 export function loadControlPlaneConfig(env: Env, version = '0.0.0'): Readonly<ControlPlaneConfig> {
   const e = parseEnv(controlPlaneShape, env);
   return Object.freeze({
-    port: e.PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
+    ...commonConfig(e, version),
     databaseUrl: e.DATABASE_URL,
-    redisUrl: e.REDIS_URL,
-    redisPrefix: e.PORTCULLIS_REDIS_PREFIX,
     rootToken: e.PORTCULLIS_ROOT_TOKEN,
     masterKey: e.PORTCULLIS_MASTER_KEY,
     dataPlaneKey: e.PORTCULLIS_DATA_PLANE_KEY,
@@ -147,14 +154,11 @@ export function loadControlPlaneConfig(env: Env, version = '0.0.0'): Readonly<Co
     proxyMaxResponseBytes: e.PORTCULLIS_PROXY_MAX_RESPONSE_BYTES,
     sessionKeyRotationSeconds: e.PORTCULLIS_SESSION_KEY_ROTATION_SECONDS,
     sessionTokenMaxTtlSeconds: e.PORTCULLIS_SESSION_TOKEN_MAX_TTL_SECONDS,
-    version,
   });
 }
 
 const proxyShape = {
-  ...common,
-  PORT: port(4000),
-  HOST: z.string().default('0.0.0.0'),
+  ...commonShape(4000),
   PORTCULLIS_DATA_PLANE_KEY: key32,
   PORTCULLIS_INTERNAL_TOKEN: secret(24),
   PORTCULLIS_CONTROL_PLANE_URL: url.default('http://127.0.0.1:3100'),
@@ -173,12 +177,7 @@ const proxyShape = {
   PORTCULLIS_TRUST_PROXY: bool.default(false),
 };
 
-export interface ProxyConfig {
-  port: number;
-  host: string;
-  logLevel: string;
-  redisUrl: string;
-  redisPrefix: string;
+export interface ProxyConfig extends CommonConfig {
   dataPlaneKey: string;
   internalToken: string;
   controlPlaneUrl: string;
@@ -199,17 +198,12 @@ export interface ProxyConfig {
   stampFlushMs: number;
   /** Append to an incoming X-Forwarded-For instead of replacing it (only behind a trusted balancer). */
   trustProxy: boolean;
-  version: string;
 }
 
 export function loadProxyConfig(env: Env, version = '0.0.0'): Readonly<ProxyConfig> {
   const e = parseEnv(proxyShape, env);
   return Object.freeze({
-    port: e.PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    redisUrl: e.REDIS_URL,
-    redisPrefix: e.PORTCULLIS_REDIS_PREFIX,
+    ...commonConfig(e, version),
     dataPlaneKey: e.PORTCULLIS_DATA_PLANE_KEY,
     internalToken: e.PORTCULLIS_INTERNAL_TOKEN,
     controlPlaneUrl: e.PORTCULLIS_CONTROL_PLANE_URL.replace(/\/+$/, ''),
@@ -226,14 +220,11 @@ export function loadProxyConfig(env: Env, version = '0.0.0'): Readonly<ProxyConf
     stampBatchSize: e.PORTCULLIS_STAMP_BATCH_SIZE,
     stampFlushMs: e.PORTCULLIS_STAMP_FLUSH_MS,
     trustProxy: e.PORTCULLIS_TRUST_PROXY,
-    version,
   });
 }
 
 const workerShape = {
-  ...common,
-  PORT: port(4100),
-  HOST: z.string().default('0.0.0.0'),
+  ...commonShape(4100),
   DATABASE_URL: url,
   /** Opens the sealed provider configs of dynamic secrets to revoke them at expiry. */
   PORTCULLIS_MASTER_KEY: key32.optional(),
@@ -247,12 +238,7 @@ const workerShape = {
   PORTCULLIS_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
 };
 
-export interface WorkerConfig {
-  port: number;
-  host: string;
-  logLevel: string;
-  redisUrl: string;
-  redisPrefix: string;
+export interface WorkerConfig extends CommonConfig {
   databaseUrl: string;
   /** null when unset: dynamic-secret expiry jobs then fail (and retry) until it is given */
   masterKey: string | null;
@@ -261,17 +247,12 @@ export interface WorkerConfig {
   stampBatchSize: number;
   stampConcurrency: number;
   dbPoolSize: number;
-  version: string;
 }
 
 export function loadWorkerConfig(env: Env, version = '0.0.0'): Readonly<WorkerConfig> {
   const e = parseEnv(workerShape, env);
   return Object.freeze({
-    port: e.PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    redisUrl: e.REDIS_URL,
-    redisPrefix: e.PORTCULLIS_REDIS_PREFIX,
+    ...commonConfig(e, version),
     databaseUrl: e.DATABASE_URL,
     masterKey: e.PORTCULLIS_MASTER_KEY ?? null,
     checkpointKey: e.PORTCULLIS_CHECKPOINT_KEY ?? null,
@@ -279,6 +260,5 @@ export function loadWorkerConfig(env: Env, version = '0.0.0'): Readonly<WorkerCo
     stampBatchSize: e.PORTCULLIS_STAMP_BATCH_SIZE,
     stampConcurrency: e.PORTCULLIS_STAMP_CONCURRENCY,
     dbPoolSize: e.PORTCULLIS_DB_POOL_SIZE,
-    version,
   });
 }

@@ -41,3 +41,17 @@ export function controlPlaneEnv(overrides: Record<string, string> = {}): Record<
     ...overrides,
   };
 }
+
+/** A worker environment on the test services with a fresh checkpoint key (no master key unless given). */
+export function workerEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  const s = testServices();
+  return {
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redisUrl,
+    PORTCULLIS_REDIS_PREFIX: s.redisPrefix,
+    PORTCULLIS_CHECKPOINT_KEY: randomBytes(32).toString('hex'),
+    PORTCULLIS_CHECKPOINT_INTERVAL_SECONDS: '1',
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  };
+}

@@ -4,3 +4,4 @@ export * from './processes.js';
 export * from './net.js';
 export * from './fake-upstream.js';
 export * from './postgres.js';
+export * from './worker.js';

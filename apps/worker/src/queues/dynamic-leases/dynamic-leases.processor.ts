@@ -10,9 +10,10 @@
  * adding a job whose id exists is a no-op. Idempotent: an ended lease is left alone, and dropping
  * a role that is already gone succeeds.
  */
-import { DelayedError, type Job, type Processor, type Queue } from 'bullmq';
+import type { Job, Processor, Queue } from 'bullmq';
 import { PostgresProvider, type PostgresProviderConfig, type PrismaClient } from '@portcullis/db';
 import type { EnvelopeCipher } from '@portcullis/domain';
+import { leaseDue } from '../lease-due.js';
 import { QUEUES, type DynamicLeaseExpiryJob, type StampEvent, type VaultStampEvent } from '@portcullis/contracts';
 
 export const DYNAMIC_LEASES_QUEUE = QUEUES.dynamicLeases;
@@ -37,13 +38,8 @@ export function createDynamicLeasesProcessor({
   return async (job: Job<DynamicLeaseExpiryJob>, token?: string): Promise<DynamicLeaseOutcome> => {
     const { leaseId, tenantId } = job.data;
     const lease = await prisma.vaultDynamicLease.findFirst({ where: { id: leaseId, tenantId } });
-    if (!lease) return 'missing';
-    if (lease.revokedAt || lease.expiredAt) return 'already-ended';
-    const now = Date.now();
-    if (lease.expiresAt.getTime() > now) {
-      await job.moveToDelayed(lease.expiresAt.getTime(), token);
-      throw new DelayedError();
-    }
+    const skip = await leaseDue(job, token, lease);
+    if (skip || !lease) return skip ?? 'missing';
     if (lease.provider === 'postgresql') {
       if (!cipher) throw new Error('PORTCULLIS_MASTER_KEY is not set: the worker cannot open dynamic-secret configs to revoke them');
       const sealed = JSON.parse(await cipher.open(lease.sealedConfig, dynamicAad(tenantId, lease.path))) as {

@@ -8,8 +8,9 @@
  * job id derived from the lease, so it is queued at most once. A job that fires early (clock skew)
  * is put back until the lease's end.
  */
-import { DelayedError, type Job, type Processor, type Queue } from 'bullmq';
+import type { Job, Processor, Queue } from 'bullmq';
 import type { PrismaClient } from '@portcullis/db';
+import { leaseDue } from '../lease-due.js';
 import { QUEUES, type LeaseExpiryJob, type StampEvent, type VaultStampEvent } from '@portcullis/contracts';
 
 export const LEASES_QUEUE = QUEUES.leases;
@@ -26,13 +27,9 @@ export function createLeasesProcessor({ prisma, stamps }: LeasesProcessorDeps): 
   return async (job: Job<LeaseExpiryJob>, token?: string): Promise<LeaseOutcome> => {
     const { leaseId, tenantId } = job.data;
     const lease = await prisma.vaultLease.findFirst({ where: { id: leaseId, tenantId } });
-    if (!lease) return 'missing';
-    if (lease.revokedAt || lease.expiredAt) return 'already-ended';
+    const skip = await leaseDue(job, token, lease);
+    if (skip || !lease) return skip ?? 'missing';
     const now = Date.now();
-    if (lease.expiresAt.getTime() > now) {
-      await job.moveToDelayed(lease.expiresAt.getTime(), token);
-      throw new DelayedError();
-    }
     const { count } = await prisma.vaultLease.updateMany({
       where: { id: leaseId, tenantId, revokedAt: null, expiredAt: null },
       data: { expiredAt: new Date(now) },
