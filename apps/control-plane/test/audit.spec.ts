@@ -129,6 +129,43 @@ describe('audit', () => {
     expect((await stamps(t.adminKey, id))[0]!.event.action).toBe('deleted');
   });
 
+  it('a change and its stamp commit together: when the stamp cannot be written, nothing changes', async () => {
+    const t = await h.createTenant();
+    const { id } = await createAgent(t.adminKey);
+    await expect.poll(async () => (await stamps(t.adminKey, id)).length, { timeout: 15_000 }).toBe(1);
+    // The outbox refuses this agent's rows (and only this agent's: other specs share the database).
+    const fn = `refuse_${id.replaceAll('-', '')}`;
+    await db.query(
+      `CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN IF NEW.event LIKE '%${id}%' THEN RAISE EXCEPTION 'outbox refused'; END IF; RETURN NEW; END $$`,
+    );
+    await db.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON audit_outbox FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    try {
+      const disable = await http('POST', `${h.url}/api/v1/admin/agents/${id}/disable`, { token: t.adminKey });
+      expect(disable.status).toBe(500);
+      expect(disable.body).toMatchObject({ error: 'internal error', request_id: expect.any(String) as string });
+      const cred = await http('POST', `${h.url}/api/v1/admin/credentials`, {
+        token: t.adminKey,
+        body: { serviceType: 'github', value: 'ghp_notsaved' },
+      });
+      expect(cred.status).toBe(500);
+      const del = await http('DELETE', `${h.url}/api/v1/admin/agents/${id}`, { token: t.adminKey });
+      expect(del.status).toBe(500);
+    } finally {
+      await db.query(`DROP TRIGGER ${fn} ON audit_outbox`);
+      await db.query(`DROP FUNCTION ${fn}()`);
+    }
+    const agent = await http<{ status: string }>('GET', `${h.url}/api/v1/admin/agents/${id}`, { token: t.adminKey });
+    expect(agent.body.status).toBe('active');
+    const creds = await http<{ items: unknown[] }>('GET', `${h.url}/api/v1/admin/credentials`, { token: t.adminKey });
+    expect(creds.body.items).toEqual([]);
+    // With the outbox back, the same change commits with its stamp.
+    expect((await http('POST', `${h.url}/api/v1/admin/agents/${id}/disable`, { token: t.adminKey })).status).toBe(200);
+    await expect
+      .poll(async () => (await stamps(t.adminKey, id)).map((s) => s.event.action), { timeout: 15_000 })
+      .toEqual(['disabled', 'created']);
+  });
+
   it('/v1/verify answers {valid, sequence} for a hash on the chain and {valid:false} otherwise; edits are found', async () => {
     const t = await h.createTenant();
     const created = await createAgent(t.adminKey);

@@ -6,14 +6,20 @@ import { rethrowConflict } from '../common/prisma-errors.js';
 
 export type AgentWrite = Omit<Prisma.AgentUncheckedCreateInput, 'tenantId' | 'id' | 'version' | 'createdAt' | 'updatedAt'>;
 export type AgentChange = Partial<AgentWrite>;
+/** Work that must commit with the change (its audit stamp): runs inside the change's transaction. */
+export type WithinChange = (tx: Prisma.TransactionClient, agent: Agent) => Promise<void>;
 
 @Injectable()
 export class AgentsRepository {
   constructor(@InjectPrisma() private readonly prisma: PrismaClient) {}
 
-  async create(tenantId: string, data: AgentWrite): Promise<Agent> {
+  async create(tenantId: string, data: AgentWrite, within: WithinChange): Promise<Agent> {
     try {
-      return await this.prisma.agent.create({ data: { ...data, tenantId } });
+      return await this.prisma.$transaction(async (tx) => {
+        const agent = await tx.agent.create({ data: { ...data, tenantId } });
+        await within(tx, agent);
+        return agent;
+      });
     } catch (e) {
       rethrowConflict(e, 'an agent with this name');
     }
@@ -35,12 +41,14 @@ export class AgentsRepository {
 
   /**
    * Changes one agent under a row lock and bumps its version, so concurrent changes serialise and
-   * each one sees the state the previous one left. `change` may inspect the current row.
+   * each one sees the state the previous one left. `change` may inspect the current row; `within`
+   * commits with it.
    */
   async update(
     tenantId: string,
     id: string,
     change: (current: Agent) => AgentChange | Promise<AgentChange>,
+    within: WithinChange,
   ): Promise<{ before: Agent; after: Agent } | null> {
     try {
       return await this.prisma.$transaction(async (tx) => {
@@ -51,6 +59,7 @@ export class AgentsRepository {
         const before = await tx.agent.findUniqueOrThrow({ where: { id } });
         const data = await change(before);
         const after = await tx.agent.update({ where: { id }, data: { ...data, version: { increment: 1 } } });
+        await within(tx, after);
         return { before, after };
       });
     } catch (e) {
@@ -58,11 +67,12 @@ export class AgentsRepository {
     }
   }
 
-  async delete(tenantId: string, id: string): Promise<Agent | null> {
+  async delete(tenantId: string, id: string, within: WithinChange): Promise<Agent | null> {
     return this.prisma.$transaction(async (tx) => {
       const row = await tx.agent.findFirst({ where: { tenantId, id } });
       if (!row) return null;
       await tx.agent.delete({ where: { id } });
+      await within(tx, row);
       return row;
     });
   }

@@ -42,19 +42,21 @@ export class AgentsService {
     const { tenantId } = principal;
     checkUpstream(dto.upstreamUrl);
     const runtimeToken = generateToken('runtime');
-    const agent = await this.agents.create(tenantId, {
-      name: dto.name,
-      description: dto.description ?? null,
-      upstreamUrl: dto.upstreamUrl,
-      requiredCredentials: checkRequired(dto.requiredCredentials),
-      sealedUpstreamSecret: dto.upstreamSecret ? await this.cipher.seal(dto.upstreamSecret, tenantId) : null,
-      rateLimitRequests: dto.rateLimit?.requests ?? null,
-      rateLimitWindowSeconds: dto.rateLimit?.windowSeconds ?? null,
-      tokenHash: hashToken(runtimeToken),
-      tokenHint: tokenHint(runtimeToken),
-    });
-    // Stamped before publishing: a publish failure (503) must not skip the stamp of a committed change.
-    await this.audit.stamp(principal, [agent.id], 'created');
+    const agent = await this.agents.create(
+      tenantId,
+      {
+        name: dto.name,
+        description: dto.description ?? null,
+        upstreamUrl: dto.upstreamUrl,
+        requiredCredentials: checkRequired(dto.requiredCredentials),
+        sealedUpstreamSecret: dto.upstreamSecret ? await this.cipher.seal(dto.upstreamSecret, tenantId) : null,
+        rateLimitRequests: dto.rateLimit?.requests ?? null,
+        rateLimitWindowSeconds: dto.rateLimit?.windowSeconds ?? null,
+        tokenHash: hashToken(runtimeToken),
+        tokenHint: tokenHint(runtimeToken),
+      },
+      (tx, a) => this.audit.record(tx, principal, [a.id], 'created'),
+    );
     await this.publisher.publishAgent(agent);
     return { agent: AgentResponseDto.from(agent), runtimeToken };
   }
@@ -109,14 +111,13 @@ export class AgentsService {
   }
 
   async delete(principal: TenantPrincipal, id: string): Promise<void> {
-    const agent = await this.agents.delete(principal.tenantId, id);
-    if (!agent) throw notFound('agent');
     // The chain outlives the agent; its last entry says who deleted it.
-    await this.audit.stamp(principal, [id], 'deleted');
+    const agent = await this.agents.delete(principal.tenantId, id, (tx) => this.audit.record(tx, principal, [id], 'deleted'));
+    if (!agent) throw notFound('agent');
     await this.publisher.removeAgent(agent);
   }
 
-  /** Commit, stamp, publish: the stamp comes before the publish so a publish failure (503) cannot skip it. */
+  /** Commit the change with its stamp, then publish: a publish failure (503) cannot skip the stamp. */
   private async change(
     principal: TenantPrincipal,
     id: string,
@@ -124,9 +125,8 @@ export class AgentsService {
     action: AdminAction,
     changes?: string[],
   ): Promise<Agent> {
-    const result = await this.agents.update(principal.tenantId, id, fn);
+    const result = await this.agents.update(principal.tenantId, id, fn, (tx) => this.audit.record(tx, principal, [id], action, changes));
     if (!result) throw notFound('agent');
-    await this.audit.stamp(principal, [id], action, changes);
     await this.publisher.publishAgent(result.after, result.before.tokenHash);
     return result.after;
   }

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Credential } from '@portcullis/db';
 import { EnvelopeCipher, notFound } from '@portcullis/domain';
 import { TENANT_WIDE } from '@portcullis/contracts';
 import { pageOf, type Page } from '../common/pagination.js';
 import type { Actor, TenantPrincipal } from '../common/auth/principal.js';
-import { AuditEventsProducer } from '../audit/audit-events.producer.js';
+import { AuditEventsProducer, type Tx } from '../audit/audit-events.producer.js';
 import { CIPHER } from '../infra/tokens.js';
 import { SnapshotPublisher } from '../infra/snapshot-publisher.js';
 import { CredentialsRepository } from './credentials.repository.js';
@@ -18,19 +19,29 @@ export class CredentialsService {
     private readonly audit: AuditEventsProducer,
   ) {}
 
-  /** Credentials are tenant- or user-scoped: the change is stamped on every agent that requires the service. */
-  private async stampAgents(principal: Actor, serviceType: string, subject: string, what: 'set' | 'deleted'): Promise<void> {
-    const agentIds = await this.credentials.agentsRequiring(principal.tenantId, serviceType);
-    const scope = subject === TENANT_WIDE ? 'tenant-wide' : 'user';
-    await this.audit.stamp(principal, agentIds, 'credentials_changed', [`${serviceType} (${scope}) ${what}`]);
+  /**
+   * Credentials are tenant- or user-scoped: the change is stamped on every agent that requires the
+   * service, inside the change's transaction.
+   */
+  private stampAgents(principal: Actor, what: 'set' | 'deleted') {
+    return async (tx: Tx, row: Credential): Promise<void> => {
+      const agentIds = await this.credentials.agentsRequiring(tx, principal.tenantId, row.serviceType);
+      const scope = row.subject === TENANT_WIDE ? 'tenant-wide' : 'user';
+      await this.audit.record(tx, principal, agentIds, 'credentials_changed', [`${row.serviceType} (${scope}) ${what}`]);
+    };
   }
 
   /** Stores (or replaces) a credential, sealed under a fresh data key bound to the tenant. */
   async put(principal: Actor, dto: CredentialCreateDto): Promise<{ credential: CredentialResponseDto; created: boolean }> {
     const { tenantId } = principal;
     const sealed = await this.cipher.seal(dto.value, tenantId);
-    const { row, created } = await this.credentials.upsert(tenantId, dto.userId ?? TENANT_WIDE, dto.serviceType, sealed);
-    await this.stampAgents(principal, row.serviceType, row.subject, 'set');
+    const { row, created } = await this.credentials.upsert(
+      tenantId,
+      dto.userId ?? TENANT_WIDE,
+      dto.serviceType,
+      sealed,
+      this.stampAgents(principal, 'set'),
+    );
     await this.publisher.publishCredential(row);
     return { credential: CredentialResponseDto.from(row), created };
   }
@@ -48,9 +59,8 @@ export class CredentialsService {
   }
 
   async delete(principal: TenantPrincipal, id: string): Promise<void> {
-    const row = await this.credentials.delete(principal.tenantId, id);
+    const row = await this.credentials.delete(principal.tenantId, id, this.stampAgents(principal, 'deleted'));
     if (!row) throw notFound('credential');
-    await this.stampAgents(principal, row.serviceType, row.subject, 'deleted');
     await this.publisher.publishCredential(row, true);
   }
 }
