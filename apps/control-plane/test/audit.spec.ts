@@ -196,6 +196,33 @@ describe('audit', () => {
     expect((await http('GET', `${h.url}/v1/verify/${id}?hash=${at(4)}`)).body).toEqual({ valid: false });
   });
 
+  it('public /v1/verify calls are limited per client address, across control-plane pods', async () => {
+    // Two pods with a limit of 3 per minute, sharing a Redis prefix of their own.
+    const prefix = `${testServices().redisPrefix}-vrl-${randomUUID().slice(0, 8)}`;
+    const env = { PORTCULLIS_PUBLIC_VERIFY_PER_MINUTE: '3', PORTCULLIS_REDIS_PREFIX: prefix };
+    const pods = [await startControlPlane(env), await startControlPlane(env)];
+    try {
+      const hash = '0'.repeat(64);
+      // The windows are calendar minutes: keep the four calls inside one.
+      const intoMinute = Date.now() % 60_000;
+      if (intoMinute > 50_000) await new Promise((r) => setTimeout(r, 60_500 - intoMinute));
+      const answers = [];
+      for (const pod of [...pods, ...pods]) answers.push(await http('GET', `${pod.url}/v1/verify/${randomUUID()}?hash=${hash}`));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+      const limited = answers[3]!;
+      expect(limited.body).toMatchObject({
+        error: expect.stringContaining('at most 3 per minute') as string,
+        request_id: expect.any(String) as string,
+      });
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+      // Only the public route is limited: the signing keys stay readable.
+      expect((await http('GET', `${pods[0]!.url}/v1/audit/checkpoint-keys`)).status).toBe(200);
+    } finally {
+      for (const pod of pods) await pod.close();
+    }
+  });
+
   it('full verify catches removed tail entries; checkpoints and their key are published', async () => {
     const t = await h.createTenant();
     const created = await createAgent(t.adminKey);

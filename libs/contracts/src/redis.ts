@@ -11,6 +11,7 @@
  *   <p>:tenant:<tenantId>                         TenantSnapshot (JSON): status and trusted issuers
  *   <p>:session-keys                              SessionKeysSnapshot (JSON)
  *   <p>:rl:<agentId>:<window>                     per-agent rate-limit counter (INCR, expires with the window)
+ *   <p>:vrl:<client address>:<minute>             public /v1/verify calls by one client (INCR, expires with the minute)
  *   <p>:invalidate                                pub/sub channel carrying Invalidation messages
  */
 export const DEFAULT_REDIS_PREFIX = 'portcullis';
@@ -27,6 +28,7 @@ export interface RedisKeys {
   readonly sessionKeys: string;
   readonly invalidationChannel: string;
   rateLimit(agentId: string, window: number): string;
+  publicVerifyLimit(client: string, minute: number): string;
 }
 
 export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
@@ -39,6 +41,7 @@ export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
     sessionKeys: `${prefix}:session-keys`,
     invalidationChannel: `${prefix}:invalidate`,
     rateLimit: (agentId, window) => `${prefix}:rl:${agentId}:${window}`,
+    publicVerifyLimit: (client, minute) => `${prefix}:vrl:${client}:${minute}`,
   };
 }
 
