@@ -347,6 +347,32 @@ describe('proxy', () => {
     expect(messages[1]).toBe('ping');
   });
 
+  it('disabling the agent closes its open WebSockets, and a new upgrade is refused', async () => {
+    const a = await s.agent(t.adminKey);
+    const url = `${proxy.replace('http', 'ws')}/api/v1/agents/${a.id}/invoke/ws`;
+    const headers = { authorization: `Bearer ${a.token}` };
+    const ws = new WebSocket(url, { headers });
+    const closed = new Promise<string>((resolve) => {
+      ws.onclose = () => resolve('closed');
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.onmessage = () => resolve();
+      ws.onerror = () => reject(new Error('websocket failed'));
+    });
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    expect((await http('POST', `${s.cp.url}/api/v1/admin/agents/${a.id}/disable`, { token: t.adminKey })).status).toBe(200);
+    expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open'), 3000))])).toBe('closed');
+    // The upstream side of the cut connection goes too.
+    await expect.poll(() => s.upstream.openWebSockets(), { timeout: 3000 }).toBe(0);
+
+    const again = new WebSocket(url, { headers });
+    const outcome = await new Promise<string>((resolve) => {
+      again.onopen = () => resolve('opened');
+      again.onerror = () => resolve('refused');
+    });
+    expect(outcome).toBe('refused');
+  });
+
   it('maps upstream failures and limits: 413, 502, 504, 429 with Retry-After', async () => {
     const a = await s.agent(t.adminKey);
     const auth = { authorization: `Bearer ${a.token}` };

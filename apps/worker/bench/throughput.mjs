@@ -11,6 +11,8 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Queue } from 'bullmq';
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ROOT, createDatabase, dropDatabase, ensureServices, freePort, migrate } from '../../../scripts/lib/services.mjs';
 
@@ -92,6 +94,28 @@ const env = {
 };
 const count = async () => Number((await db.query('SELECT count(*) AS n FROM stamps')).rows[0].n);
 
+// CPU seconds spent so far, per party: the worker processes (from /proc), Redis (INFO cpu) and the
+// Postgres backends serving this bench's database; their deltas over the run say where a stamp's cost goes.
+const TICK = 100; // USER_HZ on Linux
+const procCpu = (pid) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / TICK;
+  } catch {
+    return 0;
+  }
+};
+const redisCli = new Redis(services.redisUrl);
+const redisCpu = async () => {
+  const info = await redisCli.info('cpu');
+  const v = (k) => Number(new RegExp(`${k}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return v('used_cpu_sys') + v('used_cpu_user');
+};
+const pgCpu = async () => {
+  const { rows } = await db.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  return rows.reduce((sum, r) => sum + procCpu(r.pid), 0);
+};
+
 try {
   for (const n of opts.workers.split(',').map(Number)) {
     const tenantId = randomUUID();
@@ -135,8 +159,16 @@ try {
         await new Promise((r) => setTimeout(r, tick));
       }
     }
+    const redis0 = await redisCpu();
+    const worker0 = children.reduce((sum, c) => sum + procCpu(c.pid), 0);
     while ((await count()) - base < EVENTS) await new Promise((r) => setTimeout(r, 50));
     const seconds = (performance.now() - t0) / 1000;
+    const perStamp = (s) => Math.round((s * 1e6) / EVENTS);
+    const cpu = {
+      worker: perStamp(children.reduce((sum, c) => sum + procCpu(c.pid), 0) - worker0),
+      redis: perStamp((await redisCpu()) - redis0),
+      postgres: perStamp(await pgCpu()),
+    };
     if (process.env.BENCH_METRICS) {
       for (const c of children) {
         const text = await (await fetch(`http://127.0.0.1:${ports.get(c)}/metrics`)).text();
@@ -162,10 +194,12 @@ try {
       (n > 1 ? ` (${Math.round(EVENTS / seconds / n)} per worker)` : '') +
       (opts.paced ? `; offered ${opts.paced}/s, peak backlog ${peak}` : '');
     console.log(line);
+    console.log(`  CPU per stamp: worker ${cpu.worker} µs, Redis ${cpu.redis} µs, Postgres backends ${cpu.postgres} µs`);
   }
 } finally {
   await queue.obliterate({ force: true }).catch(() => undefined);
   await queue.close();
+  redisCli.disconnect();
   await db.end();
   await dropDatabase(services.databaseAdminUrl, dbName).catch(() => undefined);
   await services.stop();

@@ -26,6 +26,8 @@ export interface FakeUpstream {
   port: number;
   server: Server;
   received: ReceivedRequest[];
+  /** WebSocket connections the upstream still holds open. */
+  openWebSockets(): number;
   close(): Promise<void>;
 }
 
@@ -107,9 +109,12 @@ export function startFakeUpstream(port = 0, host = '127.0.0.1'): Promise<FakeUps
       }
     };
   });
+  const webSockets = new Set<Duplex>();
   server.on('upgrade', (req, socket: Duplex) => {
     const key = req.headers['sec-websocket-key'];
     if (typeof key !== 'string') return socket.destroy();
+    webSockets.add(socket);
+    socket.once('close', () => webSockets.delete(socket));
     const accept = createHash('sha1')
       .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
       .digest('base64');
@@ -129,6 +134,8 @@ export function startFakeUpstream(port = 0, host = '127.0.0.1'): Promise<FakeUps
       }
     });
     socket.on('error', () => socket.destroy());
+    // Upgraded sockets are half-open capable: when the peer goes, close our side too.
+    socket.on('end', () => socket.end());
   });
   return new Promise((resolve) => {
     server.listen(port, host, () => {
@@ -138,8 +145,10 @@ export function startFakeUpstream(port = 0, host = '127.0.0.1'): Promise<FakeUps
         port: p,
         server,
         received,
+        openWebSockets: () => webSockets.size,
         close: () =>
           new Promise((r) => {
+            for (const ws of webSockets) ws.destroy();
             server.closeAllConnections();
             server.close(() => r());
           }),

@@ -2,7 +2,7 @@
  * HTTP forwarding through `http-proxy` (kept selectable so the benchmark can compare it with undici
  * inside the real proxy), and WebSocket upgrades, which undici's Pool does not proxy.
  */
-import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { responseHeaders, upstreamError, type ForwardRequest, type ForwardResult, type Forwarder } from './forwarder.js';
@@ -18,6 +18,17 @@ export class HttpProxyForwarder implements Forwarder {
     this.agent = new Agent({ keepAlive: true, maxSockets: o.connections });
     this.proxy = httpProxy.createProxyServer({ agent: this.agent, xfwd: false, selfHandleResponse: true, proxyTimeout: o.idleTimeoutMs });
     this.proxy.on('proxyRes', (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse) => this.pending.get(res)?.(proxyRes));
+    // http-proxy only ends one side of a WebSocket when the other *ends*; the kill switch destroys
+    // the client socket, so each side's close takes the other with it.
+    this.proxy.on('proxyReqWs', (proxyReq: ClientRequest, _req: IncomingMessage, socket: Duplex) => {
+      const abort = (): void => void proxyReq.destroy();
+      socket.once('close', abort);
+      proxyReq.once('upgrade', (_res: IncomingMessage, upstream: Duplex) => {
+        socket.off('close', abort);
+        socket.once('close', () => upstream.destroy());
+        upstream.once('close', () => socket.destroy());
+      });
+    });
   }
 
   forward(f: ForwardRequest): Promise<ForwardResult> {
