@@ -88,7 +88,8 @@ export class VaultMcpService {
     server.setRequestHandler(CallToolRequestSchema, (request) => this.call(ctx, request.params.name, request.params.arguments));
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     // SDK messages only (bad Accept, unsupported protocol version, malformed JSON-RPC): never a request body.
-    transport.onerror = (err) => this.logger.debug({ request_id: req.requestId, err: err.message.split('\n')[0]!.slice(0, 160) }, 'mcp transport');
+    transport.onerror = (err) =>
+      this.logger.debug({ request_id: req.requestId, err: err.message.split('\n')[0]!.slice(0, 160) }, 'mcp transport');
     res.on('close', () => {
       void transport.close();
       void server.close();

@@ -66,12 +66,7 @@ const grants = (g: Map<Capability, string[]>, c: Capability): boolean => (g.get(
 
 const PATH_RULES =
   'segments of letters, digits, "." "_" "-" (starting with a letter or digit) joined by single "/", no leading or trailing "/", at most 256 characters';
-const secretPath = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .max(256)
-    .describe(`${what}, e.g. "api-keys/openai" (${PATH_RULES})`);
+const secretPath = (what: string) => z.string().min(1).max(256).describe(`${what}, e.g. "api-keys/openai" (${PATH_RULES})`);
 const headerMap = (what: string) => z.record(z.string(), z.string()).optional().describe(what);
 
 /** The same class-validator pipe the REST API applies to request bodies. */
@@ -163,7 +158,9 @@ export function vaultTools(s: VaultToolServices): VaultTool[] {
       annotations: { readOnlyHint: true, openWorldHint: false },
       usable: (g) => [...g.values()].some((globs) => globs.length > 0),
       run: (ctx, a) =>
-        audited(ctx, 'gatehouse_list', 'secret.list', null, async () => ok(await s.secrets.list(ctx.principal, (a.prefix as string) ?? ''))),
+        audited(ctx, 'gatehouse_list', 'secret.list', null, async () =>
+          ok(await s.secrets.list(ctx.principal, (a.prefix as string) ?? '')),
+        ),
     },
     {
       name: 'gatehouse_get',
@@ -223,7 +220,8 @@ export function vaultTools(s: VaultToolServices): VaultTool[] {
     {
       name: 'gatehouse_revoke',
       title: 'End a lease early',
-      description: 'Ends one of your leases now (the id from gatehouse_lease or gatehouse_status). Revoke a lease as soon as the task is done.',
+      description:
+        'Ends one of your leases now (the id from gatehouse_lease or gatehouse_status). Revoke a lease as soon as the task is done.',
       input: z.strictObject({ lease_id: z.string().max(64).describe('the lease id (a uuid)') }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
       usable: (g) => grants(g, 'lease'),
@@ -267,8 +265,12 @@ export function vaultTools(s: VaultToolServices): VaultTool[] {
         body: z
           .union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown()), z.number(), z.boolean()])
           .optional()
-          .describe('a string (sent as is) or a JSON value (sent as JSON, content-type application/json unless given); may hold {{secret:<path>}}'),
-        inject: headerMap('header name → secret path, e.g. {"Authorization": "api-keys/github"}; "basic:<path>" for a user:password secret'),
+          .describe(
+            'a string (sent as is) or a JSON value (sent as JSON, content-type application/json unless given); may hold {{secret:<path>}}',
+          ),
+        inject: headerMap(
+          'header name → secret path, e.g. {"Authorization": "api-keys/github"}; "basic:<path>" for a user:password secret',
+        ),
       }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
       usable: (g) => grants(g, 'proxy'),
