@@ -174,6 +174,14 @@ describe('vault MCP tools (/v1/mcp)', () => {
     expect(init.headers.get('content-type')).toMatch(/^application\/json/);
     expect(init.headers.get('mcp-session-id')).toBeNull();
     expect(init.body.result.serverInfo.name).toBe('portcullis-vault');
+    // The README's curl recipe: one tools/call, no initialize before it.
+    const once = await call('POST', `${h.url}/v1/mcp`, {
+      token: t.adminKey,
+      headers: { accept: 'application/json, text/event-stream' },
+      body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'gatehouse_status', arguments: {} } },
+    });
+    expect(once.status, once.text).toBe(200);
+    expect(JSON.parse(once.body.result.content[0].text as string)).toMatchObject({ source: 'user', policies: ['tenant-admin'] });
     for (const method of ['GET', 'DELETE']) {
       const r = await call(method, `${h.url}/v1/mcp`, { token: t.adminKey, headers: { accept: 'text/event-stream' } });
       expect(r.status, method).toBe(405);
