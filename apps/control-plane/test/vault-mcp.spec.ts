@@ -182,6 +182,8 @@ describe('vault MCP tools (/v1/mcp)', () => {
     });
     expect(once.status, once.text).toBe(200);
     expect(JSON.parse(once.body.result.content[0].text as string)).toMatchObject({ source: 'user', policies: ['tenant-admin'] });
+    const openapi = await call('GET', `${h.url}/docs/openapi.json`);
+    expect(Object.keys(openapi.body.paths['/v1/mcp'] as object)).toEqual(['post']);
     for (const method of ['GET', 'DELETE']) {
       const r = await call(method, `${h.url}/v1/mcp`, { token: t.adminKey, headers: { accept: 'text/event-stream' } });
       expect(r.status, method).toBe(405);

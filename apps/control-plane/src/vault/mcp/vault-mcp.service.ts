@@ -18,6 +18,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { grantsByCapability } from '@portcullis/domain';
 import { InjectConfig, type Config } from '../../common/config.js';
 import { describeError } from '../../common/error.filter.js';
 import { LOGGER } from '../../common/logger.provider.js';
@@ -27,7 +28,7 @@ import { PatternsService } from '../patterns/patterns.service.js';
 import { ProxyService } from '../proxy/proxy.service.js';
 import { SecretsService } from '../secrets/secrets.service.js';
 import { VaultQueues } from '../stamps/vault-queues.js';
-import { grantsOf, ok, vaultTools, type ToolContext, type VaultTool } from './vault-mcp.tools.js';
+import { ok, vaultTools, type ToolContext, type VaultTool } from './vault-mcp.tools.js';
 
 const RELOGIN =
   'log in again with POST /v1/auth/approle/login {role_id, secret_id} (or POST /v1/auth/refresh while the token is still valid), then reconnect to /v1/mcp with Authorization: Bearer <new token>';
@@ -73,7 +74,7 @@ export class VaultMcpService {
 
   /** Names of the tools `p`'s policies can use on some path (what tools/list shows). */
   toolsFor(p: TenantVaultPrincipal): string[] {
-    const g = grantsOf(p.rules);
+    const g = grantsByCapability(p.rules);
     return this.tools.filter((t) => t.usable(g)).map((t) => t.name);
   }
 

@@ -20,7 +20,7 @@
  */
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { DomainError, grantsByCapability, scrub, type Capability, type PolicyRule } from '@portcullis/domain';
+import { DomainError, grantsByCapability, scrub, type Capability } from '@portcullis/domain';
 import { IdPipe } from '../../common/id.pipe.js';
 import { createValidationPipe } from '../../common/validation.js';
 import type { TenantVaultPrincipal } from '../auth/vault-principal.js';
@@ -54,14 +54,12 @@ export interface VaultTool {
   description: string;
   input: z.ZodObject;
   annotations: ToolAnnotations;
-  /** May rules like these use the tool on some path at all? Decides whether tools/list shows it. */
+  /** Given the globs each capability is granted on: may the caller use the tool at all? (tools/list shows it) */
   usable(grants: Map<Capability, string[]>): boolean;
   /** Runs the call with arguments that passed `input`; a refusal is thrown as on REST. */
   run(ctx: ToolContext, args: Record<string, unknown>): Promise<CallToolResult>;
 }
 
-/** For each capability, the policy globs that grant it. */
-export const grantsOf = (rules: PolicyRule[]): Map<Capability, string[]> => grantsByCapability(rules);
 const grants = (g: Map<Capability, string[]>, c: Capability): boolean => (g.get(c)?.length ?? 0) > 0;
 
 const PATH_RULES =
@@ -132,7 +130,7 @@ export function vaultTools(s: VaultToolServices): VaultTool[] {
       usable: () => true,
       run: (ctx) =>
         audited(ctx, 'gatehouse_status', 'auth.whoami', null, async () => {
-          const g = grantsOf(ctx.principal.rules);
+          const g = grantsByCapability(ctx.principal.rules);
           const { leases } = await s.leases.list(ctx.principal);
           return ok({
             ...whoamiOf(ctx.principal),
