@@ -182,6 +182,17 @@ describe('vault MCP tools (/v1/mcp)', () => {
     });
     expect(once.status, once.text).toBe(200);
     expect(JSON.parse(once.body.result.content[0].text as string)).toMatchObject({ source: 'user', policies: ['tenant-admin'] });
+    // The skill and the onboarding page point agents at the endpoint (links use PORTCULLIS_PUBLIC_URL).
+    expect((await call('GET', `${h.url}/v1/skill`)).text).toContain('MCP tools (`gatehouse_*`) at http://127.0.0.1:3100/v1/mcp');
+    await api('POST', '/api/v1/admin/policies', t.adminKey, { name: 'r', rules: [{ path: '**', capabilities: ['read'] }] });
+    const role = await api('POST', '/api/v1/admin/approles', t.adminKey, { name: 'onboarded', policies: ['r'] });
+    keep(role.body.secret_id as string);
+    const link = await api('POST', '/api/v1/admin/onboarding-links', t.adminKey, { approleId: role.body.approle.id });
+    keep(link.body.token as string);
+    const page = await call('GET', `${h.url}/v1/onboard/${link.body.token as string}`);
+    expect(page.text).toContain(
+      'claude mcp add --transport http portcullis-vault http://127.0.0.1:3100/v1/mcp --header "Authorization: Bearer $PORTCULLIS_TOKEN"',
+    );
     const openapi = await call('GET', `${h.url}/docs/openapi.json`);
     expect(Object.keys(openapi.body.paths['/v1/mcp'] as object)).toEqual(['post']);
     for (const method of ['GET', 'DELETE']) {
