@@ -103,7 +103,9 @@ export class VaultMcpService {
   private async call(ctx: ToolContext, name: string, args: Record<string, unknown> | undefined): Promise<CallToolResult> {
     const tool = this.byName.get(name);
     if (!tool) {
-      return this.failure(ctx, 404, { error: `no tool named ${name}; the vault's tools are ${[...this.byName.keys()].join(', ')}` });
+      return this.failure(ctx, 404, {
+        error: `no tool named ${name.slice(0, 64)}; the vault's tools are ${[...this.byName.keys()].join(', ')}`,
+      });
     }
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) {
