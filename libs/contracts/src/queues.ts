@@ -59,6 +59,8 @@ export interface VaultStampEvent {
   at: string;
   /** proxy calls only: what was called and how it ended (no URL, header or body: they may hold values) */
   request?: { method: string; host: string; status: number };
+  /** actions taken through the vault's MCP endpoint (POST /v1/mcp): the tool that was called */
+  tool?: string;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The secrets vault for agents (issue 6): AppRoles, policies, onboarding and rotation links,
  * secrets, leases, scrub and the skill; proxy mode, learned call patterns and dynamic secrets
- * (issue 7). See ./README.md for the API and the quick start.
+ * (issue 7); the same as MCP tools at /v1/mcp (issue 8). See ./README.md for the API and the quick start.
  */
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
@@ -26,6 +26,8 @@ import { PoliciesService } from './policies/policies.service.js';
 import { DynamicController, DynamicSecretsAdminController } from './dynamic/dynamic.controller.js';
 import { DynamicSecretsRepository } from './dynamic/dynamic.repository.js';
 import { DynamicSecretsService } from './dynamic/dynamic.service.js';
+import { VaultMcpController } from './mcp/vault-mcp.controller.js';
+import { VaultMcpService } from './mcp/vault-mcp.service.js';
 import { PatternsRepository } from './patterns/patterns.repository.js';
 import { PatternsService } from './patterns/patterns.service.js';
 import { ProxyController } from './proxy/proxy.controller.js';
@@ -54,6 +56,7 @@ import { VaultStampInterceptor } from './stamps/vault-stamp.interceptor.js';
     ProxyController,
     DynamicSecretsAdminController,
     DynamicController,
+    VaultMcpController,
   ],
   providers: [
     // Shared with the admin API: TenantAuthGuard and the repositories it and VaultIdentityService read.
@@ -79,6 +82,7 @@ import { VaultStampInterceptor } from './stamps/vault-stamp.interceptor.js';
     ProxyService,
     DynamicSecretsRepository,
     DynamicSecretsService,
+    VaultMcpService,
   ],
 })
 export class VaultModule {}

@@ -6,19 +6,12 @@ import { DomainError } from '@portcullis/domain';
 import { VaultAction, VaultStampInterceptor } from '../stamps/vault-stamp.interceptor.js';
 import { VaultAuthGuard } from './vault-auth.guard.js';
 import { VaultIdentityService, type IssuedToken } from './vault-identity.service.js';
+import { whoamiOf, type WhoAmI } from './whoami.js';
 import { MaybeCaller, VaultAuth, clientIp, type VaultPrincipal } from './vault-principal.js';
 
 export class AppRoleLoginDto {
   @ApiProperty() @IsString() @Length(1, 200) role_id!: string;
   @ApiProperty() @IsString() @Length(1, 200) secret_id!: string;
-}
-
-export interface WhoAmI {
-  identity: string;
-  policies: string[];
-  source: 'approle' | 'user' | 'root';
-  expires_at?: string;
-  expires_in?: number;
 }
 
 @ApiTags('vault')
@@ -60,13 +53,6 @@ export class VaultAuthController {
   @VaultAuth('root')
   @VaultAction('auth.whoami')
   whoami(@MaybeCaller() p: VaultPrincipal | undefined): WhoAmI {
-    if (!p || p.source === 'root') return { identity: 'root', policies: [], source: 'root' };
-    const base: WhoAmI = { identity: p.identity, policies: p.policies, source: p.source };
-    if (!p.expiresAt) return base;
-    return {
-      ...base,
-      expires_at: p.expiresAt.toISOString(),
-      expires_in: Math.max(0, Math.floor((p.expiresAt.getTime() - Date.now()) / 1000)),
-    };
+    return whoamiOf(p);
   }
 }

@@ -2,13 +2,12 @@ import { Body, Controller, Get, HttpCode, Post, Query, Req, Res, UseGuards } fro
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { DomainError, httpStatusOf } from '@portcullis/domain';
+import { DomainError } from '@portcullis/domain';
 import { VaultAuthGuard } from '../auth/vault-auth.guard.js';
 import { Caller, type TenantVaultPrincipal } from '../auth/vault-principal.js';
 import { PatternsService } from '../patterns/patterns.service.js';
-import { VaultQueues } from '../stamps/vault-queues.js';
 import { ProxyRequestDto } from './proxy.dto.js';
-import { ProxyService, type ProxyAnswer, type ProxyAttempt } from './proxy.service.js';
+import { ProxyService } from './proxy.service.js';
 
 /**
  * `POST /v1/proxy` answers with the upstream's own status, headers (scrubbed, hop-by-hop removed) and
@@ -24,7 +23,6 @@ export class ProxyController {
   constructor(
     private readonly proxy: ProxyService,
     private readonly patterns: PatternsService,
-    private readonly queues: VaultQueues,
   ) {}
 
   @Get('patterns')
@@ -37,20 +35,7 @@ export class ProxyController {
   @Post()
   @HttpCode(200)
   async call(@Caller() p: TenantVaultPrincipal, @Body() dto: ProxyRequestDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const attempt: ProxyAttempt = { paths: [], method: dto.method.toUpperCase(), host: null };
-    let answer: ProxyAnswer;
-    try {
-      answer = await this.proxy.call(p, dto, attempt);
-    } catch (e) {
-      throw await this.refused(p, dto, attempt, req.requestId, e);
-    }
-    const paths = attempt.paths.join(',');
-    try {
-      await this.queues.stamp(p, 'proxy', paths, req.requestId, { method: attempt.method, host: attempt.host!, status: answer.status });
-    } catch (e) {
-      answer.body.destroy();
-      throw e;
-    }
+    const answer = await this.proxy.callAudited(p, dto, req.requestId);
     res.status(answer.status);
     // Ours win: an upstream's X-Request-Id must not replace the id this request is logged under.
     for (const [k, v] of Object.entries(answer.headers)) if (!res.hasHeader(k)) res.setHeader(k, v);
@@ -59,26 +44,5 @@ export class ProxyController {
       () => answer.done(true),
       () => answer.done(false),
     );
-  }
-
-  /** Stamps the refusal or failure, counts an upstream failure against the pattern, adds suggestions. */
-  private async refused(
-    p: TenantVaultPrincipal,
-    dto: ProxyRequestDto,
-    attempt: ProxyAttempt,
-    requestId: string,
-    e: unknown,
-  ): Promise<unknown> {
-    if (!(e instanceof DomainError)) return e;
-    const paths = attempt.paths.length ? attempt.paths.join(',') : null;
-    const status = httpStatusOf(e.code);
-    if (e.code === 'forbidden') await this.queues.stamp(p, 'proxy.denied', paths, requestId);
-    else if (status >= 500 && e.code !== 'unavailable') {
-      await this.queues.stamp(p, 'proxy', paths, requestId, { method: attempt.method, host: attempt.host ?? 'unknown', status });
-      this.proxy.recordFailure(p, dto, attempt, status);
-    }
-    if (attempt.paths.length === 0 || status === 401) return e;
-    const suggestions = await this.proxy.suggestions(p, attempt.paths);
-    return suggestions.length ? new DomainError(e.code, e.message, { ...e.details, suggestions }) : e;
   }
 }

@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import {
   DomainError,
   capabilitiesFor,
+  httpStatusOf,
   classifyAddress,
   createScrubStream,
   headerNames,
@@ -152,6 +153,52 @@ export class ProxyService {
     this.classify = internal.length
       ? (a) => (ipAllowed(internal, a) ? { allowed: true, address: a, family: a.includes(':') ? 6 : 4 } : classifyAddress(a))
       : classifyAddress;
+  }
+
+  /**
+   * Makes the call and stamps it (agent-bound AppRoles): `proxy` with method, host and status once
+   * the upstream answered, before anything is sent to the caller; `proxy.denied` for a refusal; a
+   * failure without an answer counts against the learned pattern, and refusals carry the secrets'
+   * known-good patterns as `suggestions`. Used by `POST /v1/proxy` and the `gatehouse_proxy` tool.
+   */
+  async callAudited(p: TenantVaultPrincipal, dto: ProxyRequestDto, requestId: string, tool?: string): Promise<ProxyAnswer> {
+    const attempt: ProxyAttempt = { paths: [], method: dto.method.toUpperCase(), host: null };
+    let answer: ProxyAnswer;
+    try {
+      answer = await this.call(p, dto, attempt);
+    } catch (e) {
+      throw await this.refused(p, dto, attempt, requestId, e, tool);
+    }
+    const paths = attempt.paths.join(',');
+    try {
+      await this.queues.stamp(p, 'proxy', paths, requestId, { method: attempt.method, host: attempt.host!, status: answer.status }, tool);
+    } catch (e) {
+      answer.body.destroy();
+      throw e;
+    }
+    return answer;
+  }
+
+  /** Stamps the refusal or failure, counts an upstream failure against the pattern, adds suggestions. */
+  private async refused(
+    p: TenantVaultPrincipal,
+    dto: ProxyRequestDto,
+    attempt: ProxyAttempt,
+    requestId: string,
+    e: unknown,
+    tool: string | undefined,
+  ): Promise<unknown> {
+    if (!(e instanceof DomainError)) return e;
+    const paths = attempt.paths.length ? attempt.paths.join(',') : null;
+    const status = httpStatusOf(e.code);
+    if (e.code === 'forbidden') await this.queues.stamp(p, 'proxy.denied', paths, requestId, undefined, tool);
+    else if (status >= 500 && e.code !== 'unavailable') {
+      await this.queues.stamp(p, 'proxy', paths, requestId, { method: attempt.method, host: attempt.host ?? 'unknown', status }, tool);
+      this.recordFailure(p, dto, attempt, status);
+    }
+    if (attempt.paths.length === 0 || status === 401) return e;
+    const suggestions = await this.suggestions(p, attempt.paths);
+    return suggestions.length ? new DomainError(e.code, e.message, { ...e.details, suggestions }) : e;
   }
 
   /**

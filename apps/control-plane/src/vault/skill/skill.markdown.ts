@@ -88,6 +88,7 @@ export function skillMarkdown(baseUrl: string, caller: SkillCaller | null): stri
     '',
     `Base URL: ${baseUrl}. Send \`Authorization: Bearer <token>\` on every call; get the token with`,
     '`POST /v1/auth/approle/login` `{"role_id": "$PORTCULLIS_ROLE_ID", "secret_id": "$PORTCULLIS_SECRET_ID"}`.',
+    `The same calls are MCP tools (\`gatehouse_*\`) at ${baseUrl}/v1/mcp (Streamable HTTP, same bearer token).`,
     caller
       ? `You are \`${caller.identity}\` with policies ${caller.policies.map((p) => `\`${p}\``).join(', ') || '(none)'}.`
       : 'You are not logged in: the last column fills in once you call this with your token.',

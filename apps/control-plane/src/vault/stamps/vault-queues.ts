@@ -62,6 +62,7 @@ export class VaultQueues implements OnModuleDestroy {
     path: string | null,
     requestId: string,
     request?: VaultStampEvent['request'],
+    tool?: string,
   ): Promise<void> {
     if (!p || p.source !== 'approle' || !p.agentId) return;
     const event: VaultStampEvent = {
@@ -74,6 +75,7 @@ export class VaultQueues implements OnModuleDestroy {
       path,
       at: new Date().toISOString(),
       ...(request ? { request } : {}),
+      ...(tool ? { tool } : {}),
     };
     try {
       await this.stamps.add('vault', event, {
@@ -87,6 +89,32 @@ export class VaultQueues implements OnModuleDestroy {
       this.logger.error({ request_id: requestId, err: (err as Error).message }, 'vault stamp could not be queued');
       throw new DomainError('unavailable', 'the audit queue is unreachable, so the vault refuses to act unaudited: retry shortly');
     }
+  }
+
+  /**
+   * Runs one vault action and stamps it: `action` once it succeeded, `<action>.denied` when a policy
+   * refused it (403). The one rule for REST routes (VaultStampInterceptor) and MCP tools alike. `what`
+   * is read after `run`, because a handler may learn the caller (login) or the exact action on the way.
+   */
+  async audited<T>(
+    what: () => { p: VaultPrincipal | undefined; action: string; path: string | null },
+    requestId: string,
+    run: () => Promise<T>,
+    tool?: string,
+  ): Promise<T> {
+    let result: T;
+    try {
+      result = await run();
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'forbidden') {
+        const w = what();
+        await this.stamp(w.p, `${w.action}.denied`, w.path, requestId, undefined, tool);
+      }
+      throw err;
+    }
+    const w = what();
+    await this.stamp(w.p, w.action, w.path, requestId, undefined, tool);
+    return result;
   }
 
   /** Schedules the lease's expiry job. Time already bounds the lease, so a failure here is logged, not fatal. */

@@ -1,8 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { type Observable, catchError, from, mergeMap, throwError } from 'rxjs';
-import { DomainError } from '@portcullis/domain';
+import { type Observable, from, lastValueFrom } from 'rxjs';
 import { VaultQueues } from './vault-queues.js';
 
 const ACTION_KEY = 'portcullis:vault-action';
@@ -38,17 +37,12 @@ export class VaultStampInterceptor implements NestInterceptor {
     const action = this.reflector.get<string | undefined>(ACTION_KEY, ctx.getHandler());
     if (!action) return next.handle();
     const req = ctx.switchToHttp().getRequest<Request>();
-    const actionOf = (): string => req.vaultStamp?.action ?? action;
-    return next.handle().pipe(
-      mergeMap((result: unknown) => from(this.queues.stamp(req.vault, actionOf(), pathOf(req), req.requestId).then(() => result))),
-      catchError((err: unknown) => {
-        if (err instanceof DomainError && err.code === 'forbidden') {
-          return from(this.queues.stamp(req.vault, `${actionOf()}.denied`, pathOf(req), req.requestId)).pipe(
-            mergeMap(() => throwError(() => err)),
-          );
-        }
-        return throwError(() => err);
-      }),
+    return from(
+      this.queues.audited(
+        () => ({ p: req.vault, action: req.vaultStamp?.action ?? action, path: pathOf(req) }),
+        req.requestId,
+        () => lastValueFrom(next.handle(), { defaultValue: undefined }),
+      ),
     );
   }
 }
