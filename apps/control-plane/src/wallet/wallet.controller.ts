@@ -3,7 +3,14 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { WALLET_INTERNAL_PATH } from '@portcullis/contracts';
 import { InternalGuard } from '../common/auth/root.guard.js';
 import { IdPipe } from '../common/id.pipe.js';
-import { ArtifactQueryDto, WalletStampsQueryDto, WalletVerifyHashQueryDto, WorkroomNameDto, WorkroomPostDto, WorkroomReadQueryDto } from './wallet.dto.js';
+import {
+  ArtifactQueryDto,
+  WalletStampsQueryDto,
+  WalletVerifyHashQueryDto,
+  WorkroomNameDto,
+  WorkroomPostDto,
+  WorkroomReadQueryDto,
+} from './wallet.dto.js';
 import { WalletService } from './wallet.service.js';
 
 /**

@@ -42,7 +42,14 @@ export class WalletService {
 
   async stamps(tenantId: string, agentId: string, limit: number, type?: string): Promise<WalletStampView[]> {
     const page = await this.audit.stamps(tenantId, agentId, { limit, order: 'desc', ...(type ? { type } : {}) });
-    return page.items.map((s) => ({ seq: s.seq, requestId: s.requestId, type: s.type, stateHash: s.stateHash, createdAt: s.createdAt, event: s.event }));
+    return page.items.map((s) => ({
+      seq: s.seq,
+      requestId: s.requestId,
+      type: s.type,
+      stateHash: s.stateHash,
+      createdAt: s.createdAt,
+      event: s.event,
+    }));
   }
 
   verify(tenantId: string, agentId: string): Promise<FullVerifyDto> {
@@ -50,7 +57,12 @@ export class WalletService {
   }
 
   /** Is this state hash on the chain of `of` (default: the caller), a chain of the same tenant? */
-  async verifyHash(tenantId: string, agentId: string, hash: string, of?: string): Promise<{ agentId: string; valid: boolean; sequence?: number }> {
+  async verifyHash(
+    tenantId: string,
+    agentId: string,
+    hash: string,
+    of?: string,
+  ): Promise<{ agentId: string; valid: boolean; sequence?: number }> {
     const target = (of ?? agentId).toLowerCase();
     await this.agent(tenantId, agentId);
     if (!(await this.chains.ownsChain(tenantId, target))) throw notFound('agent');
@@ -84,14 +96,24 @@ export class WalletService {
   async workrooms(tenantId: string, agentId: string): Promise<WorkroomView[]> {
     await this.agent(tenantId, agentId);
     const rooms = await this.repo.workrooms(tenantId);
-    const names = await this.repo.agentNames(tenantId, rooms.flatMap((r) => r.members.map((m) => m.agentId)));
+    const names = await this.repo.agentNames(
+      tenantId,
+      rooms.flatMap((r) => r.members.map((m) => m.agentId)),
+    );
     return rooms.map((r) => this.view(r, agentId, names));
   }
 
   async join(tenantId: string, agentId: string, name: string): Promise<WorkroomView> {
     await this.agent(tenantId, agentId);
     const room = await this.repo.join(tenantId, name, agentId);
-    return this.view(room, agentId, await this.repo.agentNames(tenantId, room.members.map((m) => m.agentId)));
+    return this.view(
+      room,
+      agentId,
+      await this.repo.agentNames(
+        tenantId,
+        room.members.map((m) => m.agentId),
+      ),
+    );
   }
 
   async leave(tenantId: string, agentId: string, name: string): Promise<{ left: true; workroom: string }> {
@@ -117,7 +139,10 @@ export class WalletService {
     const room = await this.member(tenantId, agentId, q.name);
     const after = q.cursor ?? 0;
     const rows = await this.repo.messages(tenantId, room.id, after, q.limit ?? 50);
-    const names = await this.repo.agentNames(tenantId, rows.map((r) => r.agentId));
+    const names = await this.repo.agentNames(
+      tenantId,
+      rows.map((r) => r.agentId),
+    );
     const messages = rows.map((r) => this.message(r, room.name, names));
     return {
       workroom: room.name,
@@ -131,7 +156,8 @@ export class WalletService {
     await this.agent(tenantId, agentId);
     const room = await this.repo.workroom(tenantId, name);
     if (!room) throw new DomainError('not_found', `no workroom named "${name}"; workroom_join creates it`);
-    if (!room.members.some((m) => m.agentId === agentId)) throw new DomainError('forbidden', `not a member of workroom "${name}"; call workroom_join first`);
+    if (!room.members.some((m) => m.agentId === agentId))
+      throw new DomainError('forbidden', `not a member of workroom "${name}"; call workroom_join first`);
     return room;
   }
 
