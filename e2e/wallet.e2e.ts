@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { LoggingMessageNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, http, startWorker, type RunningApp } from '@portcullis/testing';
@@ -50,7 +51,7 @@ interface Stamp {
   canonicalEvent: string;
 }
 
-async function connect(base: string, kind: Kind, headers: Record<string, string>, fetchImpl?: typeof fetch): Promise<Client> {
+async function connect(base: string, kind: Kind, headers: Record<string, string>, fetchImpl?: FetchLike): Promise<Client> {
   const client = new Client({ name: 'wallet-e2e', version: '1.0.0' });
   const transport =
     kind === 'http'
@@ -80,7 +81,7 @@ describe('agent wallet over MCP', () => {
     const name = `wallet-${Math.random().toString(36).slice(2, 8)}`;
     return { ...(await stack.agent(t.adminKey, { name })), name };
   };
-  const open = async (base: string, kind: Kind, headers: Record<string, string>, fetchImpl?: typeof fetch): Promise<Client> => {
+  const open = async (base: string, kind: Kind, headers: Record<string, string>, fetchImpl?: FetchLike): Promise<Client> => {
     const c = await connect(base, kind, headers, fetchImpl);
     clients.push(c);
     return c;
