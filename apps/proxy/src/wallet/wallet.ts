@@ -162,7 +162,7 @@ export class WalletHandler {
   /** The live session named by the request, which must belong to the authenticated agent (else 404). */
   private async session(id: string, p: WalletPrincipal): Promise<WalletSession> {
     const session = await this.o.sessions.get(id);
-    if (!session || session.agentId !== p.agent.snapshot.id) {
+    if (!session || session.agentId !== p.agent.snapshot.id || session.transport !== 'streamable_http') {
       throw new DomainError('not_found', 'MCP session not found (ended, expired, or cut by the kill switch): initialize a new one');
     }
     if (p.user && p.user.id !== session.userId) throw new DomainError('forbidden', 'this session acts for another end user');
