@@ -15,10 +15,10 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { QUEUES, queuePrefix, type RequestStampEvent, type WalletStampEvent } from '@portcullis/contracts';
+import type { ProxyMetrics } from '../metrics.js';
 
 /** What the proxy stamps: proxied requests, and the wallet's MCP sessions and tool calls. */
 export type ProxyStampEvent = RequestStampEvent | WalletStampEvent;
-import type { ProxyMetrics } from '../metrics.js';
 
 export interface StampEmitterOptions {
   connection: Redis;
