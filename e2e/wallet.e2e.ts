@@ -165,6 +165,60 @@ describe('agent wallet over MCP', () => {
     await client.close();
   });
 
+  it('refuses what is not the agent: 401/403 with the error body, and no session opened', async () => {
+    const other = await newAgent();
+    const initialize = (h: Record<string, string>, path = '/mcp') =>
+      fetch(`${stack.proxies[0]!.url}${path}`, {
+        method: path === '/mcp' ? 'POST' : 'GET',
+        headers: { ...h, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        ...(path === '/mcp'
+          ? {
+              body: JSON.stringify({
+                jsonrpc: '2.0',
+                id: 1,
+                method: 'initialize',
+                params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+              }),
+            }
+          : {}),
+      });
+    const forA = await sessionToken(a, 'user-1');
+    const cases: [Record<string, string>, number][] = [
+      [{}, 401],
+      [{ authorization: `Bearer ${t.adminKey}` }, 401], // a tenant API key is not an agent
+      [{ authorization: `Bearer ${a.token}x` }, 401],
+      [{ ...forA, 'x-agent-id': other.id }, 401], // a session token minted for another agent
+      [{ 'x-gateway-session-token': forA['x-gateway-session-token']! }, 401], // without X-Agent-Id
+      [{ 'x-agent-id': a.id, 'x-gateway-session-token': 'eyJhbGciOiJub25lIn0.e30.' }, 401],
+      [{ ...art(a), 'x-agent-id': other.id }, 403],
+    ];
+    for (const [h, status] of cases) {
+      for (const path of ['/mcp', '/mcp/sse']) {
+        const res = await initialize(h, path);
+        expect(res.status, `${path} ${JSON.stringify(Object.keys(h))}`).toBe(status);
+        const body = (await res.json()) as Record<string, unknown>;
+        expect(body).toEqual({ error: expect.any(String), request_id: expect.any(String) });
+        expect(JSON.stringify(body)).not.toContain(a.token);
+        expect(res.headers.get('mcp-session-id')).toBeNull();
+      }
+    }
+    // a session id is no credential: another agent cannot use it
+    const client = await open(stack.proxies[0]!.url, 'http', art(a));
+    await call(client, 'workroom_list');
+    const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId!;
+    const hijack = await fetch(`${stack.proxies[1]!.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        ...art(other),
+        'mcp-session-id': sessionId,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    expect(hijack.status).toBe(404);
+  });
+
   it('serves one Streamable HTTP session from either proxy pod, and stamps every tool call on the caller chain', async () => {
     const agent = await newAgent();
     // every request of the session goes to the next pod in turn
