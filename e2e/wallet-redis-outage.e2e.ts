@@ -68,8 +68,8 @@ describe('wallet when Redis is unreachable', () => {
     await exited;
 
     // an open session cannot be confirmed: refused at once (503), not served on a guess
-    await expect(client.callTool({ name: 'lock_list', arguments: {} })).rejects.toThrow(/503/);
-    await expect(connect()).rejects.toThrow(/503/);
+    await expect(client.callTool({ name: 'lock_list', arguments: {} })).rejects.toMatchObject({ code: 503 });
+    await expect(connect()).rejects.toMatchObject({ code: 503 });
     // past the staleness bound the agent itself is unconfirmable: the open SSE stream is cut
     expect(await sseEnded).toBe(true);
 
@@ -86,7 +86,7 @@ describe('wallet when Redis is unreachable', () => {
       20_000,
       'wallet back',
     );
-    await expect(client.callTool({ name: 'lock_list', arguments: {} })).rejects.toThrow(/404/);
+    await expect(client.callTool({ name: 'lock_list', arguments: {} })).rejects.toMatchObject({ code: 404 });
     await client.close();
   });
 });
