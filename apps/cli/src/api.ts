@@ -26,13 +26,23 @@ export class Api {
     this.apiKey = opts.apiKey;
   }
 
-  async get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
+  get<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
-    const target = `${this.url}${path}${qs.size ? `?${qs.toString()}` : ''}`;
+    return this.request<T>('GET', `${path}${qs.size ? `?${qs.toString()}` : ''}`);
+  }
+
+  /** A POST without a body (the actions the API names, e.g. `regenerate-token`). */
+  post<T>(path: string): Promise<T> {
+    return this.request<T>('POST', path);
+  }
+
+  private async request<T>(method: string, pathAndQuery: string): Promise<T> {
+    const path = pathAndQuery.split('?', 1)[0]!;
+    const target = `${this.url}${pathAndQuery}`;
     let res: Response;
     try {
-      res = await fetch(target, { headers: { authorization: `Bearer ${this.apiKey}`, accept: 'application/json' } });
+      res = await fetch(target, { method, headers: { authorization: `Bearer ${this.apiKey}`, accept: 'application/json' } });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
       throw new CliError(`cannot reach the control plane at ${this.url}${cause ? ` (${cause})` : ''}`, 3);

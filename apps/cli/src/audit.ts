@@ -47,7 +47,7 @@ export interface ExportLine {
 
 export type Out = (text: string) => void;
 
-async function resolveAgent(api: Api, nameOrId: string | undefined): Promise<string> {
+export async function resolveAgent(api: Api, nameOrId: string | undefined): Promise<string> {
   if (!nameOrId) throw new CliError('--agent <name|id> is required', 2);
   if (UUID.test(nameOrId)) return nameOrId.toLowerCase();
   let cursor: string | undefined;

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { Api, CliError } from './api.js';
 import { checkpoint, exportChain, last, publicKeys, verify, verifyFile } from './audit.js';
+import { mcpConfig } from './mcp-config.js';
 
 const USAGE = `usage: portcullis <command> [options]
 
@@ -17,8 +18,14 @@ const USAGE = `usage: portcullis <command> [options]
   audit public-key > keys.json                 the keys that sign checkpoints
   audit verify-file <chain.jsonl> [--checkpoint file --public-key file]
                                                verify an export offline (no server)
+  mcp-config --agent <name|id> [--dir path] [--url gateway-url] [--transport http|sse]
+             (--token art_… | --regenerate-token)
+                                               write .mcp-<NAME>.json for claude --mcp-config
+                                               (the agent wallet on the gateway, mode 0600)
 
 options: --url <control-plane URL> (PORTCULLIS_URL), --api-key <pk_…> (PORTCULLIS_API_KEY),
+         for mcp-config: --url is the gateway URL (PORTCULLIS_GATEWAY_URL, default http://127.0.0.1:4000),
+         --control-plane <URL> (PORTCULLIS_URL), --token (PORTCULLIS_AGENT_TOKEN),
          --json (machine-readable output), --help`;
 
 async function run(argv: string[]): Promise<number> {
@@ -34,6 +41,11 @@ async function run(argv: string[]): Promise<number> {
       checkpoint: { type: 'string' },
       'public-key': { type: 'string' },
       json: { type: 'boolean', default: false },
+      dir: { type: 'string' },
+      token: { type: 'string' },
+      'regenerate-token': { type: 'boolean', default: false },
+      transport: { type: 'string' },
+      'control-plane': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -42,6 +54,25 @@ async function run(argv: string[]): Promise<number> {
   if (values.help || !group) {
     out(USAGE);
     return values.help ? 0 : 2;
+  }
+  if (group === 'mcp-config') {
+    if (command) throw new CliError(`unexpected argument: ${command}`, 2);
+    const api = new Api({
+      url: values['control-plane'] ?? process.env.PORTCULLIS_URL,
+      apiKey: values['api-key'] ?? process.env.PORTCULLIS_API_KEY,
+    });
+    return mcpConfig(
+      api,
+      {
+        agent: values.agent,
+        dir: values.dir,
+        gatewayUrl: values.url ?? process.env.PORTCULLIS_GATEWAY_URL,
+        token: values.token ?? process.env.PORTCULLIS_AGENT_TOKEN,
+        regenerate: values['regenerate-token'],
+        transport: values.transport,
+      },
+      out,
+    );
   }
   if (group !== 'audit' || !command) throw new CliError(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`, 2);
   if (command === 'verify-file') return verifyFile(rest[0], values.checkpoint, values['public-key'], values.json, out);

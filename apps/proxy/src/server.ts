@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError, parseKey } from '@portcullis/domain';
-import { JWKS_PATH, redisKeys } from '@portcullis/contracts';
+import { JWKS_PATH, redisKeys, walletKeys } from '@portcullis/contracts';
 import type { ProxyConfig } from '@portcullis/config';
 import { createUserJwtVerifier } from './auth/user-jwt.js';
 import { ConfigCache } from './config-cache/config-cache.js';
@@ -16,6 +16,10 @@ import { UndiciForwarder } from './forward/undici-forwarder.js';
 import { createMetrics } from './metrics.js';
 import { INVOKE_ROUTE, InvokeHandler, sendError } from './routes/invoke.js';
 import { StampEmitter } from './stamps/stamp-emitter.js';
+import { ControlPlaneClient } from './wallet/control-plane-client.js';
+import { WalletLocks } from './wallet/locks.js';
+import { WalletSessions } from './wallet/sessions.js';
+import { WALLET_PATHS, WalletHandler } from './wallet/wallet.js';
 
 export interface ProxyApp {
   server: Server;
@@ -52,6 +56,7 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     logger,
     stats: metrics,
     onAgentStopped: (agentId) => {
+      wallet.cutAgent(agentId);
       const open = inflight.get(agentId);
       if (!open) return;
       logger.info({ agentId, cut: open.size }, 'agent stopped: cutting its open streams');
@@ -75,10 +80,11 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
   };
   const ws = new HttpProxyForwarder(pool);
   const forwarder = config.forwarder === 'undici' ? new UndiciForwarder(pool) : ws;
+  const invokeJwt = createUserJwtVerifier();
   const invoke = new InvokeHandler({
     config,
     cache,
-    jwt: createUserJwtVerifier(),
+    jwt: invokeJwt,
     redis,
     keys,
     forwarder,
@@ -87,6 +93,28 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     metrics,
     logger,
     inflight,
+  });
+
+  const wKeys = walletKeys(config.redisPrefix);
+  // A session may idle 30 minutes; its lock list outlives that by the longest lock TTL.
+  const locks = new WalletLocks(redis, wKeys, (30 + 60) * 60_000);
+  const sessions = new WalletSessions(redis, wKeys, locks, 30 * 60_000);
+  const wallet = new WalletHandler({
+    deps: {
+      cp: new ControlPlaneClient(config.controlPlaneUrl, config.internalToken),
+      cache,
+      locks,
+      sessions,
+      stamps,
+      sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
+    },
+    sessions,
+    cache,
+    jwt: invokeJwt,
+    stamps,
+    metrics,
+    logger,
+    sweepMs: Math.max(250, Math.floor(config.stalenessBoundMs / 2)),
   });
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
@@ -101,8 +129,11 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
       void invoke.handle(req, res, match);
       return;
     }
+    const path = url.split('?', 1)[0]!;
+    // The wallet owns exactly /mcp, /mcp/sse and /mcp/messages; /mcp/servers/* is routed elsewhere.
+    if (WALLET_PATHS.has(path)) return wallet.handle(req, res, path);
     if (req.method === 'GET' || req.method === 'HEAD') {
-      switch (url.split('?', 1)[0]) {
+      switch (path) {
         case '/healthz':
           return json(res, 200, { status: 'ok', version: config.version });
         case '/readyz':
@@ -143,6 +174,7 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     cache,
     stamps,
     async close() {
+      wallet.close(); // open MCP streams would otherwise hold the server open
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -1,4 +1,5 @@
 /** Queue names and job payloads shared by producers (proxy, control plane) and the worker. */
+import type { WalletStampEvent } from './wallet.js';
 
 export const QUEUES = {
   stamps: 'stamps',
@@ -9,7 +10,7 @@ export const QUEUES = {
   dynamicLeases: 'dynamic-leases',
 } as const;
 
-export type AuthKind = 'user_jwt' | 'api_key_jwt' | 'api_key_user_id' | 'runtime_token' | 'admin';
+export type AuthKind = 'user_jwt' | 'api_key_jwt' | 'api_key_user_id' | 'runtime_token' | 'session_token' | 'admin';
 
 /** One proxied request, as the proxy saw it. Metadata and digests only: never bodies, headers or tokens. */
 export interface RequestStampEvent {
@@ -67,7 +68,7 @@ export interface VaultStampEvent {
  * Everything that lands on an agent's chain. The worker treats events generically: it hashes the
  * canonical JSON of whatever event it is given, so a new event type needs no worker change.
  */
-export type StampEvent = RequestStampEvent | AdminStampEvent | VaultStampEvent;
+export type StampEvent = RequestStampEvent | AdminStampEvent | VaultStampEvent | WalletStampEvent;
 
 /** A lease's expiry: a delayed job on QUEUES.leases, job id `lease-<leaseId>`, due at the lease's end. */
 export interface LeaseExpiryJob {

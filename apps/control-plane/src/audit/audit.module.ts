@@ -11,6 +11,6 @@ import { AuditService } from './audit.service.js';
   controllers: [AuditController, PublicAuditController],
   // The guard and its repository are listed here so the module's controllers can use them.
   providers: [AuditRepository, AuditService, AuditEventsProducer, TenantAuthGuard, ApiKeysRepository],
-  exports: [AuditEventsProducer],
+  exports: [AuditEventsProducer, AuditService, AuditRepository],
 })
 export class AuditModule {}

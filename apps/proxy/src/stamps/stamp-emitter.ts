@@ -14,8 +14,11 @@ import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUES, queuePrefix, type RequestStampEvent } from '@portcullis/contracts';
+import { QUEUES, queuePrefix, type RequestStampEvent, type WalletStampEvent } from '@portcullis/contracts';
 import type { ProxyMetrics } from '../metrics.js';
+
+/** What the proxy stamps: proxied requests, and the wallet's MCP sessions and tool calls. */
+export type ProxyStampEvent = RequestStampEvent | WalletStampEvent;
 
 export interface StampEmitterOptions {
   connection: Redis;
@@ -30,7 +33,7 @@ export interface StampEmitterOptions {
 const JOB_OPTIONS = { removeOnComplete: 10_000, removeOnFail: false, attempts: 10, backoff: { type: 'exponential', delay: 500 } } as const;
 
 export class StampEmitter {
-  private batch: RequestStampEvent[] = [];
+  private batch: ProxyStampEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly queue: Queue;
   private chain: Promise<void> = Promise.resolve();
@@ -43,7 +46,7 @@ export class StampEmitter {
     if (o.connection.status === 'ready') void this.serial(() => this.drain());
   }
 
-  emit(event: RequestStampEvent): void {
+  emit(event: ProxyStampEvent): void {
     this.batch.push(event);
     if (this.batch.length >= this.o.batchSize) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.o.flushMs);
@@ -66,7 +69,7 @@ export class StampEmitter {
     await this.queue.close().catch(() => undefined);
   }
 
-  private async send(events: RequestStampEvent[]): Promise<void> {
+  private async send(events: ProxyStampEvent[]): Promise<void> {
     try {
       if (this.o.connection.status !== 'ready') throw new Error('redis not ready');
       await this.add(events);
@@ -78,7 +81,7 @@ export class StampEmitter {
     }
   }
 
-  private add(events: RequestStampEvent[]): Promise<unknown> {
+  private add(events: ProxyStampEvent[]): Promise<unknown> {
     return this.queue.addBulk(events.map((data) => ({ name: data.type, data, opts: { ...JOB_OPTIONS, jobId: data.requestId } })));
   }
 
@@ -90,7 +93,7 @@ export class StampEmitter {
     return this.chain;
   }
 
-  private async spool(events: RequestStampEvent[]): Promise<void> {
+  private async spool(events: ProxyStampEvent[]): Promise<void> {
     await mkdir(dirname(this.o.spoolPath), { recursive: true });
     await appendFile(this.o.spoolPath, events.map((e) => JSON.stringify(e)).join('\n') + '\n', { mode: 0o600 });
   }
@@ -104,7 +107,7 @@ export class StampEmitter {
       await rename(this.o.spoolPath, draining);
     }
     const lines = (await readFile(draining, 'utf8')).split('\n').filter(Boolean);
-    const events = lines.map((l) => JSON.parse(l) as RequestStampEvent);
+    const events = lines.map((l) => JSON.parse(l) as ProxyStampEvent);
     for (let i = 0; i < events.length; i += 500) {
       const chunk = events.slice(i, i + 500);
       try {
