@@ -105,6 +105,7 @@ const controlPlaneShape = {
   PORTCULLIS_PROXY_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(10_485_760),
   PORTCULLIS_SESSION_KEY_ROTATION_SECONDS: z.coerce.number().int().min(60).default(86_400),
   PORTCULLIS_SESSION_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(3600),
+  PORTCULLIS_MCP_ALLOW_PRIVATE: bool.default(false),
 };
 
 export interface ControlPlaneConfig extends CommonConfig {
@@ -131,6 +132,8 @@ export interface ControlPlaneConfig extends CommonConfig {
   sessionKeyRotationSeconds: number;
   /** The longest session-token lifetime any proxy uses: a retired key stays in the JWKS this long. */
   sessionTokenMaxTtlSeconds: number;
+  /** Let registered upstream MCP servers live on loopback, private and link-local addresses. */
+  mcpAllowPrivate: boolean;
 }
 
 export function loadControlPlaneConfig(env: Env, version = '0.0.0'): Readonly<ControlPlaneConfig> {
@@ -154,6 +157,7 @@ export function loadControlPlaneConfig(env: Env, version = '0.0.0'): Readonly<Co
     proxyMaxResponseBytes: e.PORTCULLIS_PROXY_MAX_RESPONSE_BYTES,
     sessionKeyRotationSeconds: e.PORTCULLIS_SESSION_KEY_ROTATION_SECONDS,
     sessionTokenMaxTtlSeconds: e.PORTCULLIS_SESSION_TOKEN_MAX_TTL_SECONDS,
+    mcpAllowPrivate: e.PORTCULLIS_MCP_ALLOW_PRIVATE,
   });
 }
 

@@ -10,6 +10,7 @@
  *   <p>:cred:<tenantId>:<userId|*>:<serviceType>  CredentialSnapshot (JSON)
  *   <p>:tenant:<tenantId>                         TenantSnapshot (JSON): status and trusted issuers
  *   <p>:session-keys                              SessionKeysSnapshot (JSON)
+ *   <p>:mcp-server:<serverId>                     McpServerSnapshot (JSON)
  *   <p>:rl:<agentId>:<window>                     per-agent rate-limit counter (INCR, expires with the window)
  *   <p>:invalidate                                pub/sub channel carrying Invalidation messages
  */
@@ -27,6 +28,7 @@ export interface RedisKeys {
   readonly sessionKeys: string;
   readonly invalidationChannel: string;
   rateLimit(agentId: string, window: number): string;
+  mcpServer(serverId: string): string;
 }
 
 export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
@@ -39,6 +41,7 @@ export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
     sessionKeys: `${prefix}:session-keys`,
     invalidationChannel: `${prefix}:invalidate`,
     rateLimit: (agentId, window) => `${prefix}:rl:${agentId}:${window}`,
+    mcpServer: (serverId) => `${prefix}:mcp-server:${serverId}`,
   };
 }
 
