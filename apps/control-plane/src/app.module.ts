@@ -38,6 +38,7 @@ import { VaultModule } from './vault/vault.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { SessionKeysModule } from './session-keys/session-keys.module.js';
 import { ConnectModule } from './connect/connect.module.js';
+import { McpServersModule } from './mcp-servers/mcp-servers.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationBootstrap {
@@ -54,7 +55,7 @@ export class AppModule implements OnApplicationBootstrap {
     } satisfies DynamicModule;
     return {
       module: AppModule,
-      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), VaultModule, AuditModule, SessionKeysModule, ConnectModule],
+      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), VaultModule, AuditModule, SessionKeysModule, ConnectModule, McpServersModule],
       controllers: [
         HealthController,
         TenantsController,

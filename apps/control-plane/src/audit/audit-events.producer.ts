@@ -27,7 +27,7 @@ export class AuditEventsProducer {
   ) {}
 
   /** Records one action for each listed agent's chain. Request id = the action's own id, so a relay replay adds nothing. */
-  async stamp(principal: Actor, agentIds: readonly string[], action: AdminAction, changes?: string[]): Promise<void> {
+  async stamp(principal: Actor, agentIds: readonly string[], action: AdminAction, changes?: string[], mcpServerId?: string): Promise<void> {
     if (!agentIds.length) return;
     const at = new Date().toISOString();
     const events: AdminStampEvent[] = agentIds.map((agentId) => ({
@@ -39,6 +39,7 @@ export class AuditEventsProducer {
       actor: principal.label,
       at,
       ...(changes?.length ? { changes } : {}),
+      ...(mcpServerId ? { mcpServerId } : {}),
     }));
     try {
       await this.prisma.auditOutbox.createMany({ data: events.map((e) => ({ event: JSON.stringify(e) })) });
