@@ -55,7 +55,17 @@ export class AppModule implements OnApplicationBootstrap {
     } satisfies DynamicModule;
     return {
       module: AppModule,
-      imports: [globals, InfraModule, PassportModule, JwtModule.register({}), VaultModule, AuditModule, SessionKeysModule, ConnectModule, McpServersModule],
+      imports: [
+        globals,
+        InfraModule,
+        PassportModule,
+        JwtModule.register({}),
+        VaultModule,
+        AuditModule,
+        SessionKeysModule,
+        ConnectModule,
+        McpServersModule,
+      ],
       controllers: [
         HealthController,
         TenantsController,

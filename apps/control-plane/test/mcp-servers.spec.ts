@@ -76,7 +76,14 @@ describe('MCP servers admin API', () => {
         version: 1,
       });
       const snap = JSON.parse((await redis.get(keys.mcpServer(id)))!) as McpServerSnapshot;
-      expect(snap).toMatchObject({ id, tenantId: t.tenantId, allAgents: false, agentIds: [a1], allowedTools: ['search_issues', 'get_issue'], version: 1 });
+      expect(snap).toMatchObject({
+        id,
+        tenantId: t.tenantId,
+        allAgents: false,
+        agentIds: [a1],
+        allowedTools: ['search_issues', 'get_issue'],
+        version: 1,
+      });
       expect(await outbox(a1)).toMatchObject([{ action: 'mcp_server_granted', mcpServerId: id, tenantId: t.tenantId }]);
       expect(await outbox(a2)).toEqual([]);
 
@@ -105,12 +112,9 @@ describe('MCP servers admin API', () => {
       expect(await redis.get(keys.mcpServer(id))).toBeNull();
       expect((await http('GET', api(`/${id}`), { token: t.adminKey })).status).toBe(404);
       expect((await outbox(a1)).at(-1)).toMatchObject({ action: 'mcp_server_revoked', mcpServerId: id });
-      await expect.poll(() => seen.filter((m) => m.kind === 'mcp-server' && m.serverId === id).map((m) => m.kind === 'mcp-server' && m.status)).toEqual([
-        'active',
-        'active',
-        'active',
-        'deleted',
-      ]);
+      await expect
+        .poll(() => seen.filter((m) => m.kind === 'mcp-server' && m.serverId === id).map((m) => m.kind === 'mcp-server' && m.status))
+        .toEqual(['active', 'active', 'active', 'deleted']);
     } finally {
       sub.disconnect();
     }
@@ -178,23 +182,38 @@ describe('MCP servers admin API', () => {
 
   it('refuses internal addresses unless PORTCULLIS_MCP_ALLOW_PRIVATE is set', async () => {
     const t = await strict.createTenant();
-    for (const url of ['http://127.0.0.1:8931/mcp', 'http://169.254.169.254/latest', 'http://[::1]:80/', 'http://localhost:1/mcp', 'http://10.1.2.3/']) {
+    for (const url of [
+      'http://127.0.0.1:8931/mcp',
+      'http://169.254.169.254/latest',
+      'http://[::1]:80/',
+      'http://localhost:1/mcp',
+      'http://10.1.2.3/',
+    ]) {
       const res = await http('POST', `${strict.url}/api/v1/admin/mcp-servers`, { token: t.adminKey, body: { name: 'internal', url } });
       expect(res.status, url).toBe(400);
       expect(res.body.error).toMatch(/PORTCULLIS_MCP_ALLOW_PRIVATE/);
     }
     expect(await count(t.tenantId)).toBe(0);
     // A public literal address passes (nothing is contacted at registration).
-    const pub = await http('POST', `${strict.url}/api/v1/admin/mcp-servers`, { token: t.adminKey, body: { name: 'public', url: 'https://1.1.1.1/mcp' } });
+    const pub = await http('POST', `${strict.url}/api/v1/admin/mcp-servers`, {
+      token: t.adminKey,
+      body: { name: 'public', url: 'https://1.1.1.1/mcp' },
+    });
     expect(pub.status).toBe(201);
   });
 
   it('republishes a missing snapshot on request and in a full republish', async () => {
     const t = await h.createTenant();
-    const created = await http('POST', api(), { token: t.adminKey, body: { name: 'healed', url: 'http://127.0.0.1:8931/mcp', allAgents: true } });
+    const created = await http('POST', api(), {
+      token: t.adminKey,
+      body: { name: 'healed', url: 'http://127.0.0.1:8931/mcp', allAgents: true },
+    });
     const id: string = created.body.id;
     await redis.del(keys.mcpServer(id));
-    const one = await http('POST', `${h.url}/internal/v1/republish`, { token: h.env.PORTCULLIS_INTERNAL_TOKEN, body: { kind: 'mcp-server', id } });
+    const one = await http('POST', `${h.url}/internal/v1/republish`, {
+      token: h.env.PORTCULLIS_INTERNAL_TOKEN,
+      body: { kind: 'mcp-server', id },
+    });
     expect(one.status).toBe(200);
     expect(JSON.parse((await redis.get(keys.mcpServer(id)))!)).toMatchObject({ id, allAgents: true });
     await redis.del(keys.mcpServer(id));

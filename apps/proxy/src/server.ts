@@ -15,6 +15,7 @@ import { HttpProxyForwarder } from './forward/http-proxy-forwarder.js';
 import { UndiciForwarder } from './forward/undici-forwarder.js';
 import { createMetrics } from './metrics.js';
 import { INVOKE_ROUTE, InvokeHandler, sendError } from './routes/invoke.js';
+import { MCP_SERVER_ROUTE, McpServerRouteHandler } from './routes/mcp-servers.js';
 import { StampEmitter } from './stamps/stamp-emitter.js';
 
 export interface ProxyApp {
@@ -89,6 +90,10 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     inflight,
   });
 
+  // MCP routing needs undici's response-filter hook whichever forwarder invoke uses.
+  const mcpForwarder = forwarder instanceof UndiciForwarder ? forwarder : new UndiciForwarder(pool);
+  const mcpServers = new McpServerRouteHandler({ config, cache, redis, keys, forwarder: mcpForwarder, stamps, metrics, logger, inflight });
+
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -99,6 +104,12 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     const match = INVOKE_ROUTE.exec(url);
     if (match) {
       void invoke.handle(req, res, match);
+      return;
+    }
+    // Before any other /mcp handling: /mcp/servers/* belongs to MCP routing.
+    const mcpMatch = url.startsWith('/mcp/servers/') ? MCP_SERVER_ROUTE.exec(url) : null;
+    if (mcpMatch) {
+      void mcpServers.handle(req, res, mcpMatch);
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
@@ -150,6 +161,7 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
       await stamps.close();
       await forwarder.close();
       if (forwarder !== ws) await ws.close();
+      if (mcpForwarder !== forwarder) await mcpForwarder.close();
       redis.disconnect();
       subscriber.disconnect();
       queueConnection.disconnect();

@@ -112,7 +112,12 @@ export class McpServersService {
   }
 
   /** One admin stamp per agent whose access to the server this change concerns. */
-  private async stampAccess(principal: TenantPrincipal, before: McpServer | null, after: McpServer | null, fields: string[]): Promise<void> {
+  private async stampAccess(
+    principal: TenantPrincipal,
+    before: McpServer | null,
+    after: McpServer | null,
+    fields: string[],
+  ): Promise<void> {
     const everyone = before?.allAgents || after?.allAgents ? await this.servers.allAgentIds(principal.tenantId) : [];
     const reach = (s: McpServer | null): Set<string> => new Set(s === null ? [] : s.allAgents ? everyone : s.agentIds);
     const had = reach(before);

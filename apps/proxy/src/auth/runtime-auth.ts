@@ -14,7 +14,10 @@ import type { Principal } from './authenticate.js';
 import { verifySessionToken } from './session-token.js';
 
 const denied = (): DomainError =>
-  new DomainError('unauthenticated', 'missing or invalid credentials: send the agent runtime token, or X-Agent-Id with X-Gateway-Session-Token');
+  new DomainError(
+    'unauthenticated',
+    'missing or invalid credentials: send the agent runtime token, or X-Agent-Id with X-Gateway-Session-Token',
+  );
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 const AGENT_ID = /^[0-9a-fA-F-]{36}$/;
 
@@ -37,7 +40,8 @@ export async function authenticateRuntime(
     if (entry?.kind !== 'runtime') throw denied();
     const agent = await cache.agent(entry.agentId);
     if (!agent || !constantTimeEqual(agent.snapshot.tokenHash, hash)) throw denied();
-    if (agentId !== undefined && agentId !== entry.agentId) throw new DomainError('forbidden', 'X-Agent-Id names another agent than the runtime token');
+    if (agentId !== undefined && agentId !== entry.agentId)
+      throw new DomainError('forbidden', 'X-Agent-Id names another agent than the runtime token');
     return { principal: { kind: 'runtime_token', tenantId: agent.snapshot.tenantId, user: null }, agent };
   }
 

@@ -166,7 +166,14 @@ export class InvokeHandler {
     const credentials = await resolveCredentials(cache, config.controlPlanePublicUrl, agent.snapshot.requiredCredentials, principal);
     const signer = await sessionSigner(cache);
     const headers = cleanHeaders(req);
-    setGatewayHeaders(headers, { principal, agentId, requestId, credentials, signer, sessionTokenTtlSeconds: config.sessionTokenTtlSeconds });
+    setGatewayHeaders(headers, {
+      principal,
+      agentId,
+      requestId,
+      credentials,
+      signer,
+      sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
+    });
     if (agent.upstreamAuthorization) headers.authorization = agent.upstreamAuthorization;
     setForwardedHeaders(headers, req, config.trustProxy);
     headers.host = agent.upstream.host;
