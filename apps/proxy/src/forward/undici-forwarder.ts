@@ -58,6 +58,9 @@ export class UndiciForwarder implements Forwarder {
           const out = responseHeaders(headers, f.responseHeaders);
           if (filter) delete out['content-length'];
           f.res.writeHead(statusCode, out);
+          // An event stream may stay quiet for long (an MCP server's GET stream): send its headers now,
+          // not with the first event, so the client knows the stream is open.
+          if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) f.res.flushHeaders();
           if (!filter) return f.sink;
           filter.pipe(f.sink);
           return filter;
