@@ -106,6 +106,8 @@ describe('MCP routing for runtimes', () => {
     expect(call.headers['x-tenant-id']).toBe(t.tenantId);
     expect(call.headers['x-gateway-session-token']).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(call.headers['x-gateway-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    // tools/list answers are read on the way back, so the gateway asks for them unencoded
+    expect(call.headers['accept-encoding']).toBe('identity');
     for (const r of upstream.requests) expect(JSON.stringify(r.headers)).not.toContain(allowed.token);
     // Mcp-Session-Id went both ways: the client holds the upstream's session and sends it back.
     const transport = client.transport as StreamableHTTPClientTransport;

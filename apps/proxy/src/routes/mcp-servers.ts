@@ -127,6 +127,9 @@ export class McpServerRouteHandler {
               ? undefined
               : (code, headers) => {
                   if (code !== 200) return null;
+                  // The filter reads the body: an encoded one cannot be vetted, so it is not passed on.
+                  const encoding = String(headers['content-encoding'] ?? 'identity').toLowerCase();
+                  if (encoding !== 'identity') throw new DomainError('upstream_failed', 'the MCP server answered with an encoded body');
                   const type = String(headers['content-type'] ?? '');
                   if (type.startsWith('text/event-stream')) return new SseToolsFilter(allowed, limit);
                   if (type.startsWith('application/json')) return new JsonToolsFilter(allowed, limit);
@@ -199,6 +202,8 @@ export class McpServerRouteHandler {
       sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
     });
     setForwardedHeaders(headers, req, config.trustProxy);
+    // tools/list answers are read on the way back (allow-list), so ask for them unencoded.
+    if (server.allowedTools !== null) headers['accept-encoding'] = 'identity';
     headers.host = server.upstream.host;
     const path = (server.basePath + rest || '/') + query;
     return { agent, server, principal, path, headers };
