@@ -35,7 +35,7 @@ export async function startMcpUpstream(): Promise<McpUpstream> {
     for (const tool of UPSTREAM_TOOLS) {
       mcp.registerTool(tool, { description: `the ${tool} tool`, inputSchema: { query: z.string() } }, ({ query }, extra) => {
         const headers = extra.requestInfo?.headers ?? {};
-        toolCalls.push({ tool, args: { query }, headers: headers as IncomingHttpHeaders });
+        toolCalls.push({ tool, args: { query }, headers });
         return { content: [{ type: 'text', text: `${tool} ran for ${query}` }] };
       });
     }
