@@ -5,6 +5,7 @@
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestStampEvent } from '@portcullis/contracts';
 import { http, startWorker, type RunningApp } from '@portcullis/testing';
@@ -31,9 +32,16 @@ describe('MCP routing for runtimes', () => {
     expect(res.status, res.text).toBe(201);
     return res.body.id as string;
   };
+  // The SDK clients' connections, closed before the stack stops: a socket a client opened but never
+  // used would otherwise hold a proxy's graceful shutdown until the server's headers timeout.
+  const dispatcher = new Agent();
+  const sdkFetch = ((url: string | URL, init?: RequestInit) =>
+    undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
   const connect = async (serverId: string, headers: Record<string, string>): Promise<Client> => {
     const client = new Client({ name: 'runtime', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${proxy}/mcp/servers/${serverId}`), { requestInit: { headers } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${proxy}/mcp/servers/${serverId}`), { requestInit: { headers }, fetch: sdkFetch }),
+    );
     return client;
   };
   const asAgent = (a: { token: string }) => ({ authorization: `Bearer ${a.token}` });
@@ -76,6 +84,7 @@ describe('MCP routing for runtimes', () => {
     });
   }, 60_000);
   afterAll(async () => {
+    await dispatcher.destroy();
     await worker?.stop();
     await s?.stop();
     await upstream?.close();
@@ -83,7 +92,7 @@ describe('MCP routing for runtimes', () => {
 
   it('lists only allowed tools (SSE and JSON answers), while the upstream offers more', async () => {
     const direct = new Client({ name: 'direct', version: '1.0.0' });
-    await direct.connect(new StreamableHTTPClientTransport(new URL(`${upstream.url}/sse`)));
+    await direct.connect(new StreamableHTTPClientTransport(new URL(`${upstream.url}/sse`), { fetch: sdkFetch }));
     expect((await direct.listTools()).tools.map((x) => x.name).sort()).toEqual(['delete_repo', 'get_issue', 'search_issues']);
     await direct.close();
     for (const id of [sse, json]) {
@@ -222,6 +231,17 @@ describe('MCP routing for runtimes', () => {
     await expect(Promise.race([ended, new Promise((r) => setTimeout(() => r(false), 5000))])).resolves.toBe(true);
     await expect(client.listTools()).rejects.toThrow(/disabled/);
     await expect(connect(id, asAgent(agent))).rejects.toThrow(/disabled/);
+    await client.close();
+  });
+
+  it('takes an agent off a server at once when an admin revokes its access', async () => {
+    const agent = await s.agent(t.adminKey);
+    const id = await register({ name: 'for-revoke', url: `${upstream.url}/json`, requiredCredentials: [], agentIds: [agent.id] });
+    const client = await connect(id, asAgent(agent));
+    expect((await client.listTools()).tools).toHaveLength(3);
+    const revoked = await http('PATCH', `${s.cp.url}/api/v1/admin/mcp-servers/${id}`, { token: t.adminKey, body: { agentIds: [] } });
+    expect(revoked.status).toBe(200);
+    await expect(client.listTools()).rejects.toThrow(/may not use this MCP server/);
     await client.close();
   });
 

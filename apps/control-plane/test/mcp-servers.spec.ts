@@ -202,6 +202,17 @@ describe('MCP servers admin API', () => {
     expect(pub.status).toBe(201);
   });
 
+  it('never replaces a newer snapshot with an older one (version compare-and-set)', async () => {
+    const t = await h.createTenant();
+    const created = await http('POST', api(), { token: t.adminKey, body: { name: 'cas', url: 'http://127.0.0.1:8931/mcp' } });
+    const id: string = created.body.id;
+    const newer = { ...JSON.parse((await redis.get(keys.mcpServer(id)))!), version: 99, name: 'written-by-a-later-change' };
+    await redis.set(keys.mcpServer(id), JSON.stringify(newer));
+    const patched = await http('PATCH', api(`/${id}`), { token: t.adminKey, body: { description: 'older change' } });
+    expect(patched.body.version).toBe(2);
+    expect(JSON.parse((await redis.get(keys.mcpServer(id)))!)).toMatchObject({ version: 99, name: 'written-by-a-later-change' });
+  });
+
   it('republishes a missing snapshot on request and in a full republish', async () => {
     const t = await h.createTenant();
     const created = await http('POST', api(), {

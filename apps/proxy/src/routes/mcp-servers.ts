@@ -142,10 +142,14 @@ export class McpServerRouteHandler {
         this.d.metrics.upstreamLatency.observe(upstreamMs / 1000);
       }
     } catch (err) {
-      status = res.headersSent
-        ? status || 502
-        : sendError(res, abort.signal.aborted ? new DomainError('upstream_failed', 'request cut') : err, requestId, this.d.logger);
-      if (abort.signal.aborted || res.destroyed) status = status || 499;
+      if (res.headersSent) {
+        // The upstream failed mid-answer (or the client left): end the client's connection too, or an
+        // event stream would hang open with no one behind it.
+        status = status || (abort.signal.aborted ? 499 : 502);
+        res.destroy();
+      } else {
+        status = sendError(res, abort.signal.aborted ? new DomainError('upstream_failed', 'request cut') : err, requestId, this.d.logger);
+      }
     } finally {
       if (prepared) untrack(this.d.inflight, prepared.agent.snapshot.id, res);
     }
