@@ -185,6 +185,16 @@ describe('MCP routing for runtimes', () => {
     expect(call.headers['x-end-user-id']).toBe('user-42');
     expect(call.headers['x-credential-github']).toBe(GITHUB);
     expect(call.headers['x-gateway-session-token']).not.toBe(sessionToken);
+    // The token the MCP server received names it as audience: the server cannot act as the agent here.
+    const forwarded = call.headers['x-gateway-session-token'] as string;
+    expect(JSON.parse(Buffer.from(forwarded.split('.')[1]!, 'base64url').toString())).toMatchObject({
+      aud: `mcp-server:${sse}`,
+      agent_id: allowed.id,
+      user_id: 'user-42',
+    });
+    await expect(connect(sse, { 'x-agent-id': allowed.id, 'x-gateway-session-token': forwarded })).rejects.toThrow(
+      /missing or invalid credentials/,
+    );
     await client.close();
     // the same token names only its own agent
     await expect(connect(sse, { 'x-agent-id': stranger.id, 'x-gateway-session-token': sessionToken })).rejects.toThrow(

@@ -124,7 +124,10 @@ export interface SessionTokenClaims {
   iss: string;
   /** The end user's id, or `agent:<agentId>` when a runtime token called without a user. */
   sub: string;
-  /** The agent id: a runtime checks that the token was minted for it. */
+  /**
+   * The agent id: a runtime checks that the token was minted for it. Toward an upstream MCP server it
+   * is `mcp-server:<serverId>`, so the server cannot present it back to the gateway as the agent.
+   */
   aud: string;
   iat: number;
   exp: number;

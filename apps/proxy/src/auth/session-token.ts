@@ -15,6 +15,8 @@ export interface SessionSubject {
   roles: string[];
   authKind: string;
   requestId: string;
+  /** `aud` when the token goes to someone other than the agent's runtime (an MCP server); default the agent id. */
+  audience?: string;
 }
 
 export function mintSessionToken(
@@ -26,7 +28,7 @@ export function mintSessionToken(
   const claims: SessionTokenClaims = {
     iss: SESSION_TOKEN_ISSUER,
     sub: s.userId ?? `agent:${s.agentId}`,
-    aud: s.agentId,
+    aud: s.audience ?? s.agentId,
     iat: nowSeconds,
     exp: nowSeconds + ttlSeconds,
     jti: s.requestId,

@@ -204,6 +204,8 @@ export class McpServerRouteHandler {
       credentials,
       signer,
       sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
+      // Verifiable by the server (JWKS) but not a credential it could replay here as the agent.
+      audience: `mcp-server:${serverId}`,
     });
     setForwardedHeaders(headers, req, config.trustProxy);
     // tools/list answers are read on the way back (allow-list), so ask for them unencoded.

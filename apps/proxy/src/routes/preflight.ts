@@ -112,6 +112,8 @@ export interface GatewayIdentity {
   credentials: [string, string][];
   signer: SessionSigner;
   sessionTokenTtlSeconds: number;
+  /** The session token's `aud` when it is not for the agent's own runtime. */
+  audience?: string;
 }
 
 /** Sets the identity headers, X-Credential-*, and a fresh session token on the outgoing headers. */
@@ -138,6 +140,7 @@ export function setGatewayHeaders(headers: Record<string, string | string[]>, g:
       roles: user?.roles ?? [],
       authKind: principal.kind,
       requestId,
+      ...(g.audience ? { audience: g.audience } : {}),
     },
     g.sessionTokenTtlSeconds,
   );
