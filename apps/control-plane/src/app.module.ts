@@ -39,6 +39,7 @@ import { AuditModule } from './audit/audit.module.js';
 import { SessionKeysModule } from './session-keys/session-keys.module.js';
 import { ConnectModule } from './connect/connect.module.js';
 import { WalletModule } from './wallet/wallet.module.js';
+import { McpServersModule } from './mcp-servers/mcp-servers.module.js';
 
 @Module({})
 export class AppModule implements OnApplicationBootstrap {
@@ -65,6 +66,7 @@ export class AppModule implements OnApplicationBootstrap {
         SessionKeysModule,
         ConnectModule,
         WalletModule,
+        McpServersModule,
       ],
       controllers: [
         HealthController,

@@ -15,6 +15,7 @@ import { HttpProxyForwarder } from './forward/http-proxy-forwarder.js';
 import { UndiciForwarder } from './forward/undici-forwarder.js';
 import { createMetrics } from './metrics.js';
 import { INVOKE_ROUTE, InvokeHandler, sendError } from './routes/invoke.js';
+import { MCP_SERVER_ROUTE, McpServerRouteHandler } from './routes/mcp-servers.js';
 import { StampEmitter } from './stamps/stamp-emitter.js';
 import { ControlPlaneClient } from './wallet/control-plane-client.js';
 import { WalletLocks } from './wallet/locks.js';
@@ -110,12 +111,14 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     },
     sessions,
     cache,
-    jwt: invokeJwt,
     stamps,
     metrics,
     logger,
     sweepMs: Math.max(250, Math.floor(config.stalenessBoundMs / 2)),
   });
+  // MCP routing needs undici's response-filter hook whichever forwarder invoke uses.
+  const mcpForwarder = forwarder instanceof UndiciForwarder ? forwarder : new UndiciForwarder(pool);
+  const mcpServers = new McpServerRouteHandler({ config, cache, redis, keys, forwarder: mcpForwarder, stamps, metrics, logger, inflight });
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -132,6 +135,12 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     const path = url.split('?', 1)[0]!;
     // The wallet owns exactly /mcp, /mcp/sse and /mcp/messages; /mcp/servers/* is routed elsewhere.
     if (WALLET_PATHS.has(path)) return wallet.handle(req, res, path);
+    // /mcp/servers/:id[/*]: MCP routing to the upstream servers a tenant registered.
+    const mcpMatch = url.startsWith('/mcp/servers/') ? MCP_SERVER_ROUTE.exec(url) : null;
+    if (mcpMatch) {
+      void mcpServers.handle(req, res, mcpMatch);
+      return;
+    }
     if (req.method === 'GET' || req.method === 'HEAD') {
       switch (path) {
         case '/healthz':
@@ -182,6 +191,7 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
       await stamps.close();
       await forwarder.close();
       if (forwarder !== ws) await ws.close();
+      if (mcpForwarder !== forwarder) await mcpForwarder.close();
       redis.disconnect();
       subscriber.disconnect();
       queueConnection.disconnect();

@@ -106,6 +106,7 @@ const controlPlaneShape = {
   PORTCULLIS_SESSION_KEY_ROTATION_SECONDS: z.coerce.number().int().min(60).default(86_400),
   PORTCULLIS_SESSION_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(10).max(3600).default(3600),
   PORTCULLIS_PUBLIC_VERIFY_PER_MINUTE: z.coerce.number().int().min(0).default(120),
+  PORTCULLIS_MCP_ALLOW_PRIVATE: bool.default(false),
 };
 
 export interface ControlPlaneConfig extends CommonConfig {
@@ -134,6 +135,8 @@ export interface ControlPlaneConfig extends CommonConfig {
   sessionTokenMaxTtlSeconds: number;
   /** Public `/v1/verify` calls allowed per client address per minute, across all pods (0: no limit). */
   publicVerifyPerMinute: number;
+  /** Let registered upstream MCP servers live on loopback, private and link-local addresses. */
+  mcpAllowPrivate: boolean;
 }
 
 export function loadControlPlaneConfig(env: Env, version = '0.0.0'): Readonly<ControlPlaneConfig> {
@@ -158,6 +161,7 @@ export function loadControlPlaneConfig(env: Env, version = '0.0.0'): Readonly<Co
     sessionKeyRotationSeconds: e.PORTCULLIS_SESSION_KEY_ROTATION_SECONDS,
     sessionTokenMaxTtlSeconds: e.PORTCULLIS_SESSION_TOKEN_MAX_TTL_SECONDS,
     publicVerifyPerMinute: e.PORTCULLIS_PUBLIC_VERIFY_PER_MINUTE,
+    mcpAllowPrivate: e.PORTCULLIS_MCP_ALLOW_PRIVATE,
   });
 }
 

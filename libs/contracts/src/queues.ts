@@ -33,6 +33,14 @@ export interface RequestStampEvent {
   /** Hex SHA-256 of the request and response bodies, computed while streaming; null when empty. */
   requestDigest: string | null;
   responseDigest: string | null;
+  /** Calls through `/mcp/servers/:id`: the server and each JSON-RPC method (and tool name) sent, never arguments. */
+  mcp?: McpCallSummary;
+}
+
+export interface McpCallSummary {
+  serverId: string;
+  /** One entry per JSON-RPC message in the request body, in order (a batch has several). */
+  calls: { method: string; tool?: string; refused?: true }[];
 }
 
 /** An admin action on an agent. `jobId` is unique per action so a replay adds nothing. */
@@ -41,10 +49,22 @@ export interface AdminStampEvent {
   requestId: string;
   tenantId: string;
   agentId: string;
-  action: 'created' | 'updated' | 'disabled' | 'enabled' | 'token_regenerated' | 'deleted' | 'credentials_changed';
+  action:
+    | 'created'
+    | 'updated'
+    | 'disabled'
+    | 'enabled'
+    | 'token_regenerated'
+    | 'deleted'
+    | 'credentials_changed'
+    | 'mcp_server_granted'
+    | 'mcp_server_changed'
+    | 'mcp_server_revoked';
   actor: string;
   at: string;
   changes?: string[];
+  /** the MCP server an `mcp_server_*` action is about */
+  mcpServerId?: string;
 }
 
 /** A vault action by an AppRole bound to an agent. Paths and capabilities only, never values. */

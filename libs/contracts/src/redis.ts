@@ -10,6 +10,7 @@
  *   <p>:cred:<tenantId>:<userId|*>:<serviceType>  CredentialSnapshot (JSON)
  *   <p>:tenant:<tenantId>                         TenantSnapshot (JSON): status and trusted issuers
  *   <p>:session-keys                              SessionKeysSnapshot (JSON)
+ *   <p>:mcp-server:<serverId>                     McpServerSnapshot (JSON)
  *   <p>:rl:<agentId>:<window>                     per-agent rate-limit counter (INCR, expires with the window)
  *   <p>:vrl:<client address>:<minute>             public /v1/verify calls by one client (INCR, expires with the minute)
  *   <p>:invalidate                                pub/sub channel carrying Invalidation messages
@@ -29,6 +30,7 @@ export interface RedisKeys {
   readonly invalidationChannel: string;
   rateLimit(agentId: string, window: number): string;
   publicVerifyLimit(client: string, minute: number): string;
+  mcpServer(serverId: string): string;
 }
 
 export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
@@ -42,6 +44,7 @@ export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
     invalidationChannel: `${prefix}:invalidate`,
     rateLimit: (agentId, window) => `${prefix}:rl:${agentId}:${window}`,
     publicVerifyLimit: (client, minute) => `${prefix}:vrl:${client}:${minute}`,
+    mcpServer: (serverId) => `${prefix}:mcp-server:${serverId}`,
   };
 }
 

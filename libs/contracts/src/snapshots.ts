@@ -68,7 +68,28 @@ export type Invalidation =
   | { kind: 'credential'; tenantId: string; userId: string | null; serviceType: string }
   | { kind: 'tenant'; tenantId: string }
   | { kind: 'session-keys' }
+  | { kind: 'mcp-server'; serverId: string; tenantId: string; version: number; status: 'active' | 'deleted' }
   | { kind: 'all' };
+
+/**
+ * An upstream MCP server a tenant registered, reached by runtimes at `/mcp/servers/:id` on the proxy.
+ * Nothing secret: the credentials it needs are resolved per call like an agent's.
+ */
+export interface McpServerSnapshot {
+  id: string;
+  tenantId: string;
+  name: string;
+  url: string;
+  requiredCredentials: RequiredCredential[];
+  /** true: every agent of the tenant may call it; else only those in `agentIds`. */
+  allAgents: boolean;
+  agentIds: string[];
+  /** Tool names a runtime may see and call; null means every tool the server offers. */
+  allowedTools: string[] | null;
+  /** Increases on every change; a cache never replaces a newer snapshot with an older one. */
+  version: number;
+  updatedAt: string;
+}
 
 /** One session-token signing key as the data plane sees it. */
 export interface SessionKeySnapshot {
@@ -103,7 +124,10 @@ export interface SessionTokenClaims {
   iss: string;
   /** The end user's id, or `agent:<agentId>` when a runtime token called without a user. */
   sub: string;
-  /** The agent id: a runtime checks that the token was minted for it. */
+  /**
+   * The agent id: a runtime checks that the token was minted for it. Toward an upstream MCP server it
+   * is `mcp-server:<serverId>`, so the server cannot present it back to the gateway as the agent.
+   */
   aud: string;
   iat: number;
   exp: number;

@@ -23,7 +23,14 @@ export class AuditEventsProducer {
    * Records one action for each listed agent's chain, inside `tx`. Request id = the action's own id,
    * so a relay replay adds nothing.
    */
-  async record(tx: Tx, principal: Actor, agentIds: readonly string[], action: AdminAction, changes?: string[]): Promise<void> {
+  async record(
+    tx: Tx,
+    principal: Actor,
+    agentIds: readonly string[],
+    action: AdminAction,
+    changes?: string[],
+    mcpServerId?: string,
+  ): Promise<void> {
     if (!agentIds.length) return;
     const at = new Date().toISOString();
     const events: AdminStampEvent[] = agentIds.map((agentId) => ({
@@ -35,6 +42,7 @@ export class AuditEventsProducer {
       actor: principal.label,
       at,
       ...(changes?.length ? { changes } : {}),
+      ...(mcpServerId ? { mcpServerId } : {}),
     }));
     await tx.auditOutbox.createMany({ data: events.map((e) => ({ event: JSON.stringify(e) })) });
   }

@@ -13,7 +13,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Agent, ApiKey, Credential, PrismaClient } from '@portcullis/db';
+import type { Agent, ApiKey, Credential, McpServer, PrismaClient } from '@portcullis/db';
 import { DomainError, EnvelopeCipher, SealError, sealWithKey } from '@portcullis/domain';
 import {
   TENANT_WIDE,
@@ -21,6 +21,7 @@ import {
   type AgentSnapshot,
   type CredentialSnapshot,
   type Invalidation,
+  type McpServerSnapshot,
   type RedisKeys,
   type RequiredCredential,
   type SessionKeysSnapshot,
@@ -195,6 +196,45 @@ export class SnapshotPublisher implements OnModuleDestroy {
     });
   }
 
+  mcpServerSnapshot(s: McpServer): McpServerSnapshot {
+    return {
+      id: s.id,
+      tenantId: s.tenantId,
+      name: s.name,
+      url: s.url,
+      requiredCredentials: s.requiredCredentials as unknown as RequiredCredential[],
+      allAgents: s.allAgents,
+      agentIds: s.agentIds,
+      allowedTools: (s.allowedTools as string[] | null) ?? null,
+      version: s.version,
+      updatedAt: s.updatedAt.toISOString(),
+    };
+  }
+
+  /** An MCP server snapshot, compare-and-set on version like an agent's, and its invalidation. */
+  async publishMcpServer(s: McpServer): Promise<void> {
+    const snapshot = this.mcpServerSnapshot(s);
+    await this.write(async () => {
+      await this.redis.setIfNewer(this.keys.mcpServer(s.id), JSON.stringify(snapshot), s.version);
+      await this.notify({ kind: 'mcp-server', serverId: s.id, tenantId: s.tenantId, version: s.version, status: 'active' });
+    });
+  }
+
+  async removeMcpServer(s: McpServer): Promise<void> {
+    await this.write(async () => {
+      await this.redis.del(this.keys.mcpServer(s.id));
+      await this.notify({ kind: 'mcp-server', serverId: s.id, tenantId: s.tenantId, version: s.version + 1, status: 'deleted' });
+    });
+  }
+
+  /** Rewrites one MCP server from Postgres; false when it does not exist. */
+  async republishMcpServer(id: string): Promise<boolean> {
+    const s = await this.prisma.mcpServer.findUnique({ where: { id } });
+    if (!s) return false;
+    await this.publishMcpServer(s);
+    return true;
+  }
+
   /** Rewrites one agent from Postgres; false when it does not exist. Used when a proxy finds it missing. */
   async republishAgent(agentId: string): Promise<boolean> {
     const agent = await this.prisma.agent.findUnique({ where: { id: agentId } });
@@ -204,8 +244,8 @@ export class SnapshotPublisher implements OnModuleDestroy {
   }
 
   /** Rewrites everything from Postgres, so an emptied Redis heals itself. Runs at start. */
-  async republishAll(): Promise<{ tenants: number; agents: number; apiKeys: number; credentials: number }> {
-    const counts = { tenants: 0, agents: 0, apiKeys: 0, credentials: 0 };
+  async republishAll(): Promise<{ tenants: number; agents: number; apiKeys: number; credentials: number; mcpServers: number }> {
+    const counts = { tenants: 0, agents: 0, apiKeys: 0, credentials: 0, mcpServers: 0 };
     await this.publishSessionKeys();
     for (const t of await this.prisma.tenant.findMany({ select: { id: true } })) {
       await this.publishTenant(t.id);
@@ -230,6 +270,13 @@ export class SnapshotPublisher implements OnModuleDestroy {
       async (c) => {
         await this.publishCredential(c);
         counts.credentials++;
+      },
+    );
+    await this.eachBatch(
+      (cursor) => this.prisma.mcpServer.findMany({ take: BATCH, ...cursor, orderBy: { id: 'asc' } }),
+      async (s) => {
+        await this.publishMcpServer(s);
+        counts.mcpServers++;
       },
     );
     await this.notify({ kind: 'all' });

@@ -7,7 +7,7 @@ import { InternalGuard } from '../common/auth/root.guard.js';
 import { SnapshotPublisher } from '../infra/snapshot-publisher.js';
 
 export class RepublishDto {
-  @IsIn(['agent', 'all']) kind!: 'agent' | 'all';
+  @IsIn(['agent', 'mcp-server', 'all']) kind!: 'agent' | 'mcp-server' | 'all';
   @IsOptional() @IsUUID() id?: string;
 }
 
@@ -22,7 +22,11 @@ export class InternalController {
   @HttpCode(200)
   async republish(@Body() dto: RepublishDto) {
     if (dto.kind === 'all') return { republished: await this.publisher.republishAll() };
-    if (!dto.id) throw new DomainError('bad_request', 'id is required for kind agent');
+    if (!dto.id) throw new DomainError('bad_request', `id is required for kind ${dto.kind}`);
+    if (dto.kind === 'mcp-server') {
+      if (!(await this.publisher.republishMcpServer(dto.id))) throw new DomainError('not_found', 'MCP server not found');
+      return { republished: { mcpServers: 1 } };
+    }
     if (!(await this.publisher.republishAgent(dto.id))) throw new DomainError('not_found', 'agent not found');
     return { republished: { agents: 1 } };
   }

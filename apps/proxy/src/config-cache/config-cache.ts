@@ -11,7 +11,7 @@
  *   per agent and at most once per `ttlMs`, then read again;
  * - secrets are opened once per snapshot version, never per request.
  */
-import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError, openWithKey } from '@portcullis/domain';
@@ -21,6 +21,7 @@ import {
   type AgentSnapshot,
   type CredentialSnapshot,
   type Invalidation,
+  type McpServerSnapshot,
   type RedisKeys,
   type SessionKeySnapshot,
   type SessionKeysSnapshot,
@@ -39,6 +40,17 @@ export interface CompiledAgent {
   upstreamAuthorization: string | null;
 }
 
+/** An MCP server snapshot with its URL parsed and allow-list indexed once per version. */
+export interface CompiledMcpServer {
+  snapshot: McpServerSnapshot;
+  upstream: URL;
+  origin: string;
+  basePath: string;
+  /** null: every tool allowed. */
+  allowedTools: ReadonlySet<string> | null;
+  agentIds: ReadonlySet<string>;
+}
+
 export interface SessionSigner {
   kid: string;
   alg: 'EdDSA' | 'ES256';
@@ -50,6 +62,8 @@ export interface SessionSigner {
 export interface SessionKeys {
   signer: SessionSigner;
   jwks: string;
+  /** Public keys by kid (the active and retired ones), to verify session tokens runtimes send back. */
+  verifiers: ReadonlyMap<string, { alg: 'EdDSA' | 'ES256'; key: KeyObject }>;
 }
 
 interface Entry<T> {
@@ -142,6 +156,9 @@ export class ConfigCache {
       case 'session-keys':
         this.entries.delete(this.o.keys.sessionKeys);
         break;
+      case 'mcp-server':
+        this.entries.delete(this.o.keys.mcpServer(m.serverId));
+        break;
       case 'all':
         this.flush('full republish');
         break;
@@ -150,8 +167,16 @@ export class ConfigCache {
 
   agent(agentId: string): Promise<CompiledAgent | null> {
     return this.lookup(this.o.keys.agent(agentId), 'agent', async (raw) => {
-      if (raw === null) raw = await this.healMissingAgent(agentId);
+      if (raw === null) raw = await this.healMissing('agent', agentId, this.o.keys.agent(agentId));
       return raw === null ? null : this.compile(JSON.parse(raw) as AgentSnapshot);
+    });
+  }
+
+  mcpServer(serverId: string): Promise<CompiledMcpServer | null> {
+    const key = this.o.keys.mcpServer(serverId);
+    return this.lookup(key, 'mcp-server', async (raw) => {
+      if (raw === null) raw = await this.healMissing('mcp-server', serverId, key);
+      return raw === null ? null : compileMcpServer(JSON.parse(raw) as McpServerSnapshot);
     });
   }
 
@@ -220,27 +245,27 @@ export class ConfigCache {
     return value;
   }
 
-  private async healMissingAgent(agentId: string): Promise<string | null> {
-    const last = this.republishAsked.get(agentId);
+  private async healMissing(kind: 'agent' | 'mcp-server', id: string, key: string): Promise<string | null> {
+    const last = this.republishAsked.get(id);
     if (last !== undefined && Date.now() - last < this.o.ttlMs) return null;
-    this.republishAsked.set(agentId, Date.now());
+    this.republishAsked.set(id, Date.now());
     if (this.republishAsked.size > 10_000) this.republishAsked.clear();
     try {
       const res = await fetch(`${this.o.controlPlaneUrl}${REPUBLISH_PATH}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${this.o.internalToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ kind: 'agent', id: agentId }),
+        body: JSON.stringify({ kind, id }),
         signal: AbortSignal.timeout(2000),
       });
       await res.body?.cancel();
       if (res.status === 404 || res.status === 400) return null;
       if (!res.ok) throw new Error(`status ${res.status}`);
     } catch (err) {
-      this.o.logger.warn({ agentId, err: (err as Error).message }, 'republish request failed');
+      this.o.logger.warn({ kind, id, err: (err as Error).message }, 'republish request failed');
       throw unavailable();
     }
     try {
-      return await this.o.redis.get(this.o.keys.agent(agentId));
+      return await this.o.redis.get(key);
     } catch {
       throw unavailable();
     }
@@ -277,8 +302,23 @@ export class ConfigCache {
         encodedHeader: Buffer.from(JSON.stringify(header)).toString('base64url'),
       },
       jwks: JSON.stringify({ keys: s.keys.map(publicJwk) }),
+      verifiers: new Map(
+        s.keys.map((k) => [k.kid, { alg: k.alg, key: createPublicKey({ key: k.publicJwk as JsonWebKey, format: 'jwk' }) }] as const),
+      ),
     };
   }
+}
+
+function compileMcpServer(s: McpServerSnapshot): CompiledMcpServer {
+  const upstream = new URL(s.url);
+  return {
+    snapshot: s,
+    upstream,
+    origin: upstream.origin,
+    basePath: upstream.pathname.replace(/\/+$/, ''),
+    allowedTools: s.allowedTools === null ? null : new Set(s.allowedTools),
+    agentIds: new Set(s.agentIds),
+  };
 }
 
 function publicJwk(k: SessionKeySnapshot): Record<string, string> {

@@ -1,4 +1,5 @@
 /** HTTP forwarding through one undici Pool per upstream origin, streaming both ways with `stream()`. */
+import type { Transform } from 'node:stream';
 import { Pool } from 'undici';
 import { responseHeaders, upstreamError, type ForwardRequest, type ForwardResult, type Forwarder } from './forwarder.js';
 
@@ -6,6 +7,15 @@ export interface PoolOptions {
   connections: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
+}
+
+export interface FilteredForwardRequest extends ForwardRequest {
+  /**
+   * Chooses, once the upstream's status and headers are known, a transform the response body passes
+   * through on its way to the sink (MCP routing rewrites tools/list results); null for none. With a
+   * transform, content-length is dropped (the body's length may change).
+   */
+  responseFilter?: (status: number, headers: Record<string, string | string[] | undefined>) => Transform | null;
 }
 
 export class UndiciForwarder implements Forwarder {
@@ -28,7 +38,7 @@ export class UndiciForwarder implements Forwarder {
     return p;
   }
 
-  async forward(f: ForwardRequest): Promise<ForwardResult> {
+  async forward(f: FilteredForwardRequest): Promise<ForwardResult> {
     const started = performance.now();
     let status = 0;
     let upstreamMs = 0;
@@ -44,8 +54,16 @@ export class UndiciForwarder implements Forwarder {
         ({ statusCode, headers }) => {
           status = statusCode;
           upstreamMs = performance.now() - started;
-          f.res.writeHead(statusCode, responseHeaders(headers, f.responseHeaders));
-          return f.sink;
+          const filter = f.responseFilter?.(statusCode, headers) ?? null;
+          const out = responseHeaders(headers, f.responseHeaders);
+          if (filter) delete out['content-length'];
+          f.res.writeHead(statusCode, out);
+          // An event stream may stay quiet for long (an MCP server's GET stream): send its headers now,
+          // not with the first event, so the client knows the stream is open.
+          if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) f.res.flushHeaders();
+          if (!filter) return f.sink;
+          filter.pipe(f.sink);
+          return filter;
         },
       );
     } catch (err) {

@@ -25,8 +25,7 @@ import {
   type WorkroomReadView,
   type WorkroomView,
 } from '@portcullis/contracts';
-import { mintSessionToken } from '../auth/session-token.js';
-import { verifySessionToken } from '../auth/session-token-verify.js';
+import { mintSessionToken, verifySessionToken } from '../auth/session-token.js';
 import type { CompiledAgent, ConfigCache } from '../config-cache/config-cache.js';
 import type { StampEmitter } from '../stamps/stamp-emitter.js';
 import type { ControlPlaneClient } from './control-plane-client.js';
@@ -159,7 +158,7 @@ export function createWalletServer(ctx: WalletContext, d: WalletDeps, notes: Cal
       const keys = await d.cache.sessionKeys();
       if (!keys) throw new DomainError('unavailable', 'session keys not yet available');
       if (sessionToken !== undefined) {
-        const claims = await verifySessionToken(sessionToken, agentId, keys);
+        const claims = verifySessionToken(sessionToken, keys, agentId);
         if (!claims || claims.tenant_id !== tenantId)
           throw new DomainError('unauthenticated', 'the session token is invalid, expired, or not minted for this agent');
         session.userId = claims.user_id;

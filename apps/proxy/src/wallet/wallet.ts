@@ -22,7 +22,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { DomainError, type UserJwtVerifier } from '@portcullis/domain';
+import { DomainError } from '@portcullis/domain';
 import { HEADERS, type WalletSession, type WalletStampEvent } from '@portcullis/contracts';
 import type { ConfigCache } from '../config-cache/config-cache.js';
 import type { ProxyMetrics } from '../metrics.js';
@@ -40,7 +40,6 @@ export interface WalletHandlerOptions {
   deps: Omit<WalletDeps, 'notify'>;
   sessions: WalletSessions;
   cache: ConfigCache;
-  jwt: UserJwtVerifier;
   stamps: StampEmitter;
   metrics: ProxyMetrics;
   logger: Logger;
@@ -99,7 +98,7 @@ export class WalletHandler {
   /* ---------------- Streamable HTTP ---------------- */
 
   private async post(req: IncomingMessage, res: ServerResponse): Promise<number> {
-    const principal = await authenticateWallet(req.headers, this.o.cache, this.o.jwt);
+    const principal = await authenticateWallet(req.headers, this.o.cache);
     const body = await readJson(req);
     const sessionId = header(req, 'mcp-session-id');
     let session: WalletSession;
@@ -117,7 +116,7 @@ export class WalletHandler {
 
   /** The standalone stream: notifications (request_sync deliveries) reach the client here. */
   private async get(req: IncomingMessage, res: ServerResponse): Promise<number> {
-    const principal = await authenticateWallet(req.headers, this.o.cache, this.o.jwt);
+    const principal = await authenticateWallet(req.headers, this.o.cache);
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId === undefined) throw new DomainError('bad_request', 'GET /mcp needs the Mcp-Session-Id of an initialized session');
     const session = await this.session(sessionId, principal);
@@ -127,7 +126,7 @@ export class WalletHandler {
   }
 
   private async delete(req: IncomingMessage, res: ServerResponse): Promise<number> {
-    const principal = await authenticateWallet(req.headers, this.o.cache, this.o.jwt);
+    const principal = await authenticateWallet(req.headers, this.o.cache);
     const sessionId = header(req, 'mcp-session-id');
     if (sessionId === undefined) throw new DomainError('bad_request', 'DELETE /mcp needs the Mcp-Session-Id to end');
     const session = await this.session(sessionId, principal);
@@ -173,7 +172,7 @@ export class WalletHandler {
   /* ---------------- SSE (pod-bound) ---------------- */
 
   private async openSse(req: IncomingMessage, res: ServerResponse): Promise<number> {
-    const principal = await authenticateWallet(req.headers, this.o.cache, this.o.jwt);
+    const principal = await authenticateWallet(req.headers, this.o.cache);
     const transport = new SSEServerTransport(SSE_MESSAGES_PATH, res);
     const session = await this.o.sessions.create(principal, 'sse', transport.sessionId);
     const notes: CallNotes = new Map();
@@ -197,7 +196,7 @@ export class WalletHandler {
   }
 
   private async sseMessage(req: IncomingMessage, res: ServerResponse): Promise<number> {
-    const principal = await authenticateWallet(req.headers, this.o.cache, this.o.jwt);
+    const principal = await authenticateWallet(req.headers, this.o.cache);
     const id = new URL(req.url ?? '/', 'http://x').searchParams.get('sessionId') ?? '';
     const open = this.sse.get(id);
     if (!open || open.session.agentId !== principal.agent.snapshot.id) {

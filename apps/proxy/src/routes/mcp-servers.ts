@@ -1,0 +1,240 @@
+/**
+ * `/mcp/servers/:serverId[/*]`: agent runtimes reach the upstream MCP servers their tenant registered.
+ * Pre-flight as on invoke (runtime auth → agent usable → server visible to the tenant → agent allowed
+ * on it → rate limit → credentials → identity headers and session token), then:
+ * - POST bodies are read (they are JSON-RPC, small) and vetted: a `tools/call` outside the allow-list
+ *   is answered here (see mcp/jsonrpc.ts) and never reaches the upstream;
+ * - `tools/list` results in the answer (JSON or SSE) are narrowed to the allow-list; everything else
+ *   streams through; GET (the server's SSE stream) and DELETE (session end) pass through;
+ * - `Mcp-Session-Id` and every other non-spoofable header pass both ways;
+ * - one stamp per request, with each JSON-RPC method and tool name, never arguments.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { DomainError } from '@portcullis/domain';
+import { HEADERS, type McpCallSummary, type RedisKeys, type RequestStampEvent } from '@portcullis/contracts';
+import type { ProxyConfig } from '@portcullis/config';
+import type { Principal } from '../auth/authenticate.js';
+import { authenticateRuntime } from '../auth/runtime-auth.js';
+import type { CompiledAgent, CompiledMcpServer, ConfigCache } from '../config-cache/config-cache.js';
+import { RequestBody, ResponseSink } from '../forward/forwarder.js';
+import type { UndiciForwarder } from '../forward/undici-forwarder.js';
+import { inspectRequest } from '../mcp/jsonrpc.js';
+import { JsonToolsFilter, SseToolsFilter } from '../mcp/tools-filter.js';
+import type { ProxyMetrics } from '../metrics.js';
+import type { StampEmitter } from '../stamps/stamp-emitter.js';
+import {
+  DOT_SEGMENT,
+  checkAgentUsable,
+  checkContentLength,
+  cleanHeaders,
+  rateLimit,
+  resolveCredentials,
+  sendError,
+  sessionSigner,
+  setForwardedHeaders,
+  setGatewayHeaders,
+  track,
+  untrack,
+  type Inflight,
+} from './preflight.js';
+
+export const MCP_SERVER_ROUTE = /^\/mcp\/servers\/([0-9a-fA-F-]{36})(\/[^?]*)?(\?.*)?$/;
+
+export interface McpServerRouteDeps {
+  config: Readonly<ProxyConfig>;
+  cache: ConfigCache;
+  redis: Redis;
+  keys: RedisKeys;
+  /** Always undici: the tools/list rewrite needs its response-filter hook. */
+  forwarder: UndiciForwarder;
+  stamps: StampEmitter;
+  metrics: ProxyMetrics;
+  logger: Logger;
+  inflight: Inflight;
+}
+
+interface Prepared {
+  agent: CompiledAgent;
+  server: CompiledMcpServer;
+  principal: Principal;
+  path: string;
+  headers: Record<string, string | string[]>;
+}
+
+export class McpServerRouteHandler {
+  constructor(private readonly d: McpServerRouteDeps) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse, match: RegExpExecArray): Promise<void> {
+    const started = performance.now();
+    const startedAt = new Date();
+    const requestId = randomUUID();
+    const serverId = match[1]!.toLowerCase();
+    const method = req.method ?? 'GET';
+    let status = 0;
+    let prepared: Prepared | undefined;
+    let body: RequestBody | null = null;
+    let mcp: McpCallSummary | undefined;
+    const sink = new ResponseSink(res);
+    let upstreamMs: number | null = null;
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    try {
+      prepared = await this.prepare(req, serverId, match[2] ?? '', match[3] ?? '', requestId);
+      const { agent, server } = prepared;
+      const allowed = server.allowedTools;
+      let listsTools = method === 'GET';
+      let refusal: string | null = null;
+      if (method === 'POST') {
+        const raw = await readBody(req, this.d.config.bodyLimitBytes);
+        const inspection = inspectRequest(raw, allowed);
+        mcp = { serverId, calls: inspection.calls };
+        listsTools = inspection.listsTools;
+        refusal = inspection.refusal;
+        body = new RequestBody(this.d.config.bodyLimitBytes);
+        body.end(raw);
+        prepared.headers['content-length'] = String(raw.length);
+      } else if (method === 'GET' || method === 'DELETE') {
+        req.resume();
+      } else {
+        req.resume();
+        throw new DomainError('bad_request', `MCP over Streamable HTTP uses POST, GET and DELETE, not ${method}`);
+      }
+      if (refusal !== null) {
+        body?.resume();
+        status = this.refuse(res, sink, refusal, requestId);
+      } else {
+        if (abort.signal.aborted) throw new DomainError('bad_request', 'client went away');
+        track(this.d.inflight, agent.snapshot.id, res);
+        const limit = this.d.config.bodyLimitBytes;
+        const result = await this.d.forwarder.forward({
+          origin: server.origin,
+          method,
+          path: prepared.path,
+          headers: prepared.headers,
+          body,
+          responseHeaders: { [HEADERS.gatewayRequestId]: requestId },
+          res,
+          sink,
+          signal: abort.signal,
+          responseFilter:
+            allowed === null || !listsTools
+              ? undefined
+              : (code, headers) => {
+                  if (code !== 200) return null;
+                  // The filter reads the body: an encoded one cannot be vetted, so it is not passed on.
+                  const encoding = String(headers['content-encoding'] ?? 'identity').toLowerCase();
+                  if (encoding !== 'identity') throw new DomainError('upstream_failed', 'the MCP server answered with an encoded body');
+                  const type = String(headers['content-type'] ?? '');
+                  if (type.startsWith('text/event-stream')) return new SseToolsFilter(allowed, limit);
+                  if (type.startsWith('application/json')) return new JsonToolsFilter(allowed, limit);
+                  return null;
+                },
+        });
+        if (!sink.writableFinished && !abort.signal.aborted) await finished(sink).catch(() => undefined);
+        status = result.status;
+        upstreamMs = result.upstreamMs;
+        this.d.metrics.upstreamLatency.observe(upstreamMs / 1000);
+      }
+    } catch (err) {
+      if (res.headersSent) {
+        // The upstream failed mid-answer (or the client left): end the client's connection too, or an
+        // event stream would hang open with no one behind it.
+        status = status || (abort.signal.aborted ? 499 : 502);
+        res.destroy();
+      } else {
+        status = sendError(res, abort.signal.aborted ? new DomainError('upstream_failed', 'request cut') : err, requestId, this.d.logger);
+      }
+    } finally {
+      if (prepared) untrack(this.d.inflight, prepared.agent.snapshot.id, res);
+    }
+    const durationMs = performance.now() - started;
+    this.d.metrics.requests.inc({ route: 'mcp-server', status });
+    this.d.metrics.latency.observe({ route: 'mcp-server' }, durationMs / 1000);
+    if (prepared) {
+      const event: RequestStampEvent = {
+        type: 'request',
+        requestId,
+        tenantId: prepared.agent.snapshot.tenantId,
+        agentId: prepared.agent.snapshot.id,
+        userId: prepared.principal.user?.id ?? null,
+        authKind: prepared.principal.kind,
+        method,
+        path: `/mcp/servers/${serverId}${match[2] ?? ''}`,
+        status,
+        bytesIn: body?.bytes ?? 0,
+        bytesOut: sink.bytes,
+        startedAt: startedAt.toISOString(),
+        durationMs: Math.round(durationMs * 1000) / 1000,
+        upstreamMs: upstreamMs === null ? null : Math.round(upstreamMs * 1000) / 1000,
+        upstream: prepared.server.origin,
+        requestDigest: body?.digest() ?? null,
+        responseDigest: sink.digest(),
+        mcp: mcp ?? { serverId, calls: [] },
+      };
+      this.d.stamps.emit(event);
+    }
+  }
+
+  private async prepare(req: IncomingMessage, serverId: string, rest: string, query: string, requestId: string): Promise<Prepared> {
+    if (DOT_SEGMENT.test(rest)) throw new DomainError('bad_request', 'path must not contain dot segments');
+    const { cache, config } = this.d;
+    const auth = await authenticateRuntime(req.headers, cache);
+    const { principal } = auth;
+    const agent = await checkAgentUsable(auth.agent, principal, cache);
+    const server = await cache.mcpServer(serverId);
+    if (!server || server.snapshot.tenantId !== principal.tenantId) throw new DomainError('not_found', 'MCP server not found');
+    if (!server.snapshot.allAgents && !server.agentIds.has(agent.snapshot.id)) {
+      throw new DomainError('forbidden', 'this agent may not use this MCP server');
+    }
+    checkContentLength(req, config.bodyLimitBytes);
+    await rateLimit(this.d.redis, this.d.keys, agent);
+    const credentials = await resolveCredentials(cache, config.controlPlanePublicUrl, server.snapshot.requiredCredentials, principal);
+    const signer = await sessionSigner(cache);
+    const headers = cleanHeaders(req);
+    setGatewayHeaders(headers, {
+      principal,
+      agentId: agent.snapshot.id,
+      requestId,
+      credentials,
+      signer,
+      sessionTokenTtlSeconds: config.sessionTokenTtlSeconds,
+      // Verifiable by the server (JWKS) but not a credential it could replay here as the agent.
+      audience: `mcp-server:${serverId}`,
+    });
+    setForwardedHeaders(headers, req, config.trustProxy);
+    // tools/list answers are read on the way back (allow-list), so ask for them unencoded.
+    if (server.allowedTools !== null) headers['accept-encoding'] = 'identity';
+    headers.host = server.upstream.host;
+    const path = (server.basePath + rest || '/') + query;
+    return { agent, server, principal, path, headers };
+  }
+
+  /** The JSON-RPC refusal, as a normal 200 answer (202 when the refused messages were all notifications). */
+  private refuse(res: ServerResponse, sink: ResponseSink, refusal: string, requestId: string): number {
+    const status = refusal ? 200 : 202;
+    res.writeHead(status, { 'content-type': 'application/json', [HEADERS.gatewayRequestId]: requestId });
+    sink.end(refusal ? Buffer.from(refusal) : undefined);
+    return status;
+  }
+}
+
+/** The whole request body, refused with 413 past `limit` bytes. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw new DomainError('payload_too_large', `request body exceeds ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
