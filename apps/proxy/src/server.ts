@@ -22,6 +22,9 @@ import { WalletLocks } from './wallet/locks.js';
 import { WalletSessions } from './wallet/sessions.js';
 import { WALLET_PATHS, WalletHandler } from './wallet/wallet.js';
 
+/** How long a shutting-down proxy lets in-flight requests finish before cutting them. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 export interface ProxyApp {
   server: Server;
   cache: ConfigCache;
@@ -187,6 +190,9 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Requests in flight get a grace period to finish; a socket still open after it (a long
+        // stream, or a client that connected and never sent a request) is cut.
+        setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
       });
       await stamps.close();
       await forwarder.close();
