@@ -4,47 +4,26 @@
  * stamps made meanwhile go to the local spool; when Redis returns (empty), the control plane
  * republishes, the proxy flushes its cache and serves again, and the spool drains into the queue.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queuePrefix } from '@portcullis/contracts';
-import { freePort, http } from '@portcullis/testing';
-import { PROXY_TIMING, startStack, waitFor, type Stack } from './proxy-stack.js';
-
-function startRedis(port: number): ChildProcess {
-  return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-}
-
-async function redisUp(url: string): Promise<boolean> {
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } finally {
-    c.disconnect();
-  }
-}
+import { http } from '@portcullis/testing';
+import { PROXY_TIMING, startPrivateRedis, startStack, waitFor, type PrivateRedis, type Stack } from './proxy-stack.js';
 
 describe('proxy when Redis is unreachable', () => {
-  let port: number;
-  let url: string;
-  let redisProc: ChildProcess | undefined;
+  let redis: PrivateRedis;
   let s: Stack;
 
   beforeAll(async () => {
-    port = await freePort();
-    url = `redis://127.0.0.1:${port}`;
-    redisProc = startRedis(port);
-    await waitFor(() => redisUp(url), 10_000, 'private redis');
-    s = await startStack({ env: { REDIS_URL: url } });
+    redis = await startPrivateRedis();
+    s = await startStack({ env: { REDIS_URL: redis.url } });
     await waitFor(async () => (await fetch(`${s.proxies[0]!.url}/readyz`)).ok, 10_000, 'proxy readiness');
   });
   afterAll(async () => {
     await s?.stop();
-    redisProc?.kill('SIGKILL');
+    await redis?.kill();
   });
 
   it('fails closed after the staleness bound, spools stamps, and recovers when Redis returns', async () => {
@@ -54,9 +33,7 @@ describe('proxy when Redis is unreachable', () => {
     const call = () => http('GET', `${proxy}/api/v1/agents/${a.id}/invoke/during`, { headers: { authorization: `Bearer ${a.token}` } });
     expect((await call()).status).toBe(200);
 
-    const exited = new Promise((r) => redisProc!.once('exit', r));
-    redisProc!.kill('SIGKILL');
-    await exited;
+    await redis.kill();
     const downAt = Date.now();
 
     // Still confirmed recently: served from the cache; the stamp cannot reach Redis, so it is spooled.
@@ -78,7 +55,7 @@ describe('proxy when Redis is unreachable', () => {
     expect(failClosed.body).toMatchObject({ error: expect.any(String), request_id: expect.any(String) });
 
     // Redis returns empty: the control plane republishes, the proxy flushes and serves again.
-    redisProc = startRedis(port);
+    await redis.start();
     let last = '';
     await waitFor(
       async () => {
@@ -95,7 +72,7 @@ describe('proxy when Redis is unreachable', () => {
     });
 
     // The spooled stamp reached the queue, under its request id.
-    const check = new Redis(url);
+    const check = new Redis(redis.url);
     try {
       const jobKey = `${queuePrefix(s.env.PORTCULLIS_REDIS_PREFIX)}:stamps:${spooledId}`;
       await waitFor(async () => (await check.hget(jobKey, 'data')) !== null, 10_000, 'drained stamp');

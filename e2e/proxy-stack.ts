@@ -2,11 +2,13 @@
  * A running data plane for the proxy e2e specs: the control plane and N proxies as real processes on
  * one Redis, a fake upstream, and a fake identity provider (ES256 JWKS) for user JWTs.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import {
   controlPlaneEnv,
@@ -135,4 +137,49 @@ export async function startStack(
       await upstream.close();
     },
   };
+}
+
+/** A redis-server of the test's own on a free port (never the shared one), to kill and bring back. */
+export interface PrivateRedis {
+  url: string;
+  /** Starts it (again, empty) and waits until it answers. */
+  start(): Promise<void>;
+  /** SIGKILL, and waits for the exit. */
+  kill(): Promise<void>;
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    return (await c.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    c.disconnect();
+  }
+}
+
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let proc: ChildProcess | undefined;
+  const redis: PrivateRedis = {
+    url,
+    async start() {
+      proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
+      await waitFor(() => redisAnswers(url), 10_000, 'private redis');
+    },
+    async kill() {
+      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc!.once('exit', r));
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+  await redis.start();
+  return redis;
 }

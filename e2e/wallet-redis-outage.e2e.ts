@@ -3,45 +3,23 @@
  * no session opens or continues on a guess, and an open SSE stream is cut once the agent's state can no
  * longer be confirmed — and it serves again once Redis is back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@portcullis/testing';
-import { startStack, waitFor, type Stack } from './proxy-stack.js';
-
-const startRedis = (port: number): ChildProcess =>
-  spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-
-async function redisUp(url: string): Promise<boolean> {
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } finally {
-    c.disconnect();
-  }
-}
+import { startPrivateRedis, startStack, waitFor, type PrivateRedis, type Stack } from './proxy-stack.js';
 
 describe('wallet when Redis is unreachable', () => {
-  let port: number;
-  let url: string;
-  let redisProc: ChildProcess | undefined;
+  let redis: PrivateRedis;
   let s: Stack;
 
   beforeAll(async () => {
-    port = await freePort();
-    url = `redis://127.0.0.1:${port}`;
-    redisProc = startRedis(port);
-    await waitFor(() => redisUp(url), 10_000, 'private redis');
-    s = await startStack({ env: { REDIS_URL: url } });
+    redis = await startPrivateRedis();
+    s = await startStack({ env: { REDIS_URL: redis.url } });
     await waitFor(async () => (await fetch(`${s.proxies[0]!.url}/readyz`)).ok, 10_000, 'proxy readiness');
   });
   afterAll(async () => {
     await s?.stop();
-    redisProc?.kill('SIGKILL');
+    await redis?.kill();
   });
 
   it('refuses new and open sessions while Redis is away, cuts SSE streams, and serves again after', async () => {
@@ -63,9 +41,7 @@ describe('wallet when Redis is unreachable', () => {
       for (;;) if ((await reader.read()).done) return true;
     })().catch(() => true);
 
-    const exited = new Promise((r) => redisProc!.once('exit', r));
-    redisProc!.kill('SIGKILL');
-    await exited;
+    await redis.kill();
 
     // an open session cannot be confirmed: refused at once (503), not served on a guess
     await expect(client.callTool({ name: 'lock_list', arguments: {} })).rejects.toMatchObject({ code: 503 });
@@ -73,8 +49,7 @@ describe('wallet when Redis is unreachable', () => {
     // past the staleness bound the agent itself is unconfirmable: the open SSE stream is cut
     expect(await sseEnded).toBe(true);
 
-    redisProc = startRedis(port);
-    await waitFor(() => redisUp(url), 10_000, 'redis back');
+    await redis.start();
     // Redis came back empty: the old session is gone (404 → initialize again); a new one works
     await waitFor(
       async () => {
