@@ -12,6 +12,7 @@
  *   <p>:session-keys                              SessionKeysSnapshot (JSON)
  *   <p>:mcp-server:<serverId>                     McpServerSnapshot (JSON)
  *   <p>:rl:<agentId>:<window>                     per-agent rate-limit counter (INCR, expires with the window)
+ *   <p>:budget:<agentId>:<windowId>               per-agent LLM budget counters (HASH requests/tokens, expires with the window)
  *   <p>:vrl:<client address>:<minute>             public /v1/verify calls by one client (INCR, expires with the minute)
  *   <p>:invalidate                                pub/sub channel carrying Invalidation messages
  */
@@ -30,6 +31,8 @@ export interface RedisKeys {
   readonly invalidationChannel: string;
   rateLimit(agentId: string, window: number): string;
   publicVerifyLimit(client: string, minute: number): string;
+  /** `windowId` from @portcullis/domain, e.g. `minute:2026-11-22T10:31`. */
+  budget(agentId: string, windowId: string): string;
   mcpServer(serverId: string): string;
 }
 
@@ -44,6 +47,7 @@ export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
     invalidationChannel: `${prefix}:invalidate`,
     rateLimit: (agentId, window) => `${prefix}:rl:${agentId}:${window}`,
     publicVerifyLimit: (client, minute) => `${prefix}:vrl:${client}:${minute}`,
+    budget: (agentId, windowId) => `${prefix}:budget:${agentId}:${windowId}`,
     mcpServer: (serverId) => `${prefix}:mcp-server:${serverId}`,
   };
 }

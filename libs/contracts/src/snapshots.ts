@@ -1,4 +1,7 @@
 /** Shapes of what the control plane writes to Redis for the data plane (see redis.ts for keys). */
+import type { BudgetLimit, ProviderKind } from '@portcullis/domain';
+
+export type { BudgetLimit, ProviderKind };
 
 export type AgentStatus = 'active' | 'disabled';
 
@@ -27,10 +30,34 @@ export interface AgentSnapshot {
   /** Upstream secret sealed under the data-plane key, sent as `Authorization: Bearer`. */
   sealedUpstreamSecret: string | null;
   rateLimit: AgentRateLimit | null;
+  /** The agent's own LLM provider; null means the tenant's default provider (if any). */
+  provider: ProviderSnapshot | null;
+  /**
+   * Base URLs a caller may pick with `X-Portcullis-Upstream` instead of the provider's base URL; the
+   * provider's kind and key go with them. Nothing outside this list (and the provider's own base URL).
+   */
+  allowedUpstreams: string[];
+  /** Requests / tokens per UTC window, on every LLM route, counted across pods in Redis. */
+  budgets: BudgetLimit[];
   /** Increases on every change; a cache never replaces a newer snapshot with an older one. */
   version: number;
   updatedAt: string;
 }
+
+/** An LLM provider as the data plane sees it (an agent's own, or a tenant's default). */
+export interface ProviderSnapshot {
+  kind: ProviderKind;
+  /** e.g. `https://api.openai.com/v1`, `https://api.anthropic.com`, `http://127.0.0.1:11434`. */
+  baseUrl: string;
+  /**
+   * The provider key sealed under the data-plane key with aad `providerKeyAad(ownerId)` (the agent's
+   * id, or the tenant's id for a tenant default); null for a keyless local model.
+   */
+  sealedApiKey: string | null;
+}
+
+/** Associated data binding a sealed provider key to the agent or tenant that owns it. */
+export const providerKeyAad = (ownerId: string): string => `provider-key:${ownerId}`;
 
 export type TokenIndexEntry =
   | { kind: 'runtime'; tenantId: string; agentId: string }
@@ -58,6 +85,10 @@ export interface TenantSnapshot {
   slug: string;
   status: 'active' | 'suspended';
   issuers: IssuerSnapshot[];
+  /** The provider an agent without its own uses on the LLM routes; null for none. */
+  defaultProvider: ProviderSnapshot | null;
+  /** Whether callers may bring their own provider key in `X-Portcullis-Provider-Key` (off by default). */
+  allowProviderKeys: boolean;
   updatedAt: string;
 }
 
