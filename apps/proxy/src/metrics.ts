@@ -1,5 +1,10 @@
-/** Prometheus metrics for the data plane. Labels are bounded: route names and status codes only. */
+/**
+ * Prometheus metrics for the data plane. Labels are bounded: route names, status codes, and on the
+ * LLM metrics the agent id and provider kind, set only after the agent authenticated (so a caller
+ * cannot mint label values; the count follows the tenants' agents).
+ */
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TokenUsage } from '@portcullis/domain';
 import type { CacheStats } from './config-cache/config-cache.js';
 
 export interface ProxyMetrics extends CacheStats {
@@ -9,6 +14,8 @@ export interface ProxyMetrics extends CacheStats {
   upstreamLatency: Histogram;
   stampErrors: Counter<'reason'>;
   stampsSpooled: Counter;
+  /** One LLM call by an agent, with the tokens its answer reported. */
+  llm(agentId: string, provider: string, usage: TokenUsage | null): void;
 }
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -22,8 +29,26 @@ export function createMetrics(): ProxyMetrics {
     labelNames: ['kind', 'result'] as const,
     registers: [registry],
   });
+  const llmRequests = new Counter({
+    name: 'portcullis_proxy_llm_requests_total',
+    help: 'LLM provider calls by agent and provider',
+    labelNames: ['agent_id', 'provider'] as const,
+    registers: [registry],
+  });
+  const llmTokens = new Counter({
+    name: 'portcullis_proxy_llm_tokens_total',
+    help: 'tokens the providers reported, by agent, provider and direction (input/output)',
+    labelNames: ['agent_id', 'provider', 'direction'] as const,
+    registers: [registry],
+  });
   return {
     registry,
+    llm(agentId, provider, usage) {
+      llmRequests.inc({ agent_id: agentId, provider });
+      if (!usage) return;
+      llmTokens.inc({ agent_id: agentId, provider, direction: 'input' }, usage.inputTokens);
+      llmTokens.inc({ agent_id: agentId, provider, direction: 'output' }, usage.outputTokens);
+    },
     requests: new Counter({
       name: 'portcullis_proxy_requests_total',
       help: 'requests by route and status',

@@ -1,6 +1,7 @@
 /**
  * The data-plane process: a plain node:http server over Redis (config, invalidations, rate limits,
- * stamp queue). No Postgres, no DI container; everything per-request lives in routes/invoke.ts.
+ * stamp queue). No Postgres, no DI container; everything per-request lives in routes/ (invoke, the LLM
+ * provider routes, MCP routing) and wallet/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,7 +15,9 @@ import { ConfigCache } from './config-cache/config-cache.js';
 import { HttpProxyForwarder } from './forward/http-proxy-forwarder.js';
 import { UndiciForwarder } from './forward/undici-forwarder.js';
 import { createMetrics } from './metrics.js';
+import { BudgetCounter } from './llm/budgets.js';
 import { INVOKE_ROUTE, InvokeHandler, sendError } from './routes/invoke.js';
+import { LlmHandler, matchLlmRoute } from './routes/llm.js';
 import { MCP_SERVER_ROUTE, McpServerRouteHandler } from './routes/mcp-servers.js';
 import { StampEmitter } from './stamps/stamp-emitter.js';
 import { ControlPlaneClient } from './wallet/control-plane-client.js';
@@ -119,9 +122,11 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     logger,
     sweepMs: Math.max(250, Math.floor(config.stalenessBoundMs / 2)),
   });
-  // MCP routing needs undici's response-filter hook whichever forwarder invoke uses.
+  // MCP routing and the LLM routes need undici's response-filter hook whichever forwarder invoke uses.
   const mcpForwarder = forwarder instanceof UndiciForwarder ? forwarder : new UndiciForwarder(pool);
   const mcpServers = new McpServerRouteHandler({ config, cache, redis, keys, forwarder: mcpForwarder, stamps, metrics, logger, inflight });
+  const budgets = new BudgetCounter(redis, keys, logger);
+  const llm = new LlmHandler({ config, cache, forwarder: mcpForwarder, budgets, stamps, metrics, logger, inflight });
 
   const json = (res: ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -133,6 +138,11 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     const match = INVOKE_ROUTE.exec(url);
     if (match) {
       void invoke.handle(req, res, match);
+      return;
+    }
+    const llmRoute = matchLlmRoute(url);
+    if (llmRoute) {
+      void llm.handle(req, res, llmRoute);
       return;
     }
     const path = url.split('?', 1)[0]!;

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DomainError, sealWithKey } from '@portcullis/domain';
-import { redisKeys, type AgentSnapshot } from '@portcullis/contracts';
+import { providerKeyAad, redisKeys, type AgentSnapshot, type TenantSnapshot } from '@portcullis/contracts';
 import { testServices } from '@portcullis/testing';
 import { ConfigCache } from '../src/config-cache/config-cache.js';
 
@@ -32,6 +32,9 @@ const snapshot = (id: string, over: Partial<AgentSnapshot> = {}): AgentSnapshot 
   requiredCredentials: [],
   sealedUpstreamSecret: sealWithKey(key, 'up-secret', id),
   rateLimit: null,
+  provider: null,
+  allowedUpstreams: [],
+  budgets: [],
   version: 1,
   updatedAt: new Date().toISOString(),
   ...over,
@@ -94,5 +97,41 @@ describe('config cache', () => {
     const err = await cache.agent(id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).code).toBe('unavailable');
+  });
+
+  it("opens an agent's provider key and the tenant default's once, each bound to its owner", async () => {
+    const { cache, writer } = await cacheWith();
+    const id = randomBytes(8).toString('hex');
+    const tenantId = randomBytes(8).toString('hex');
+    const provider = {
+      kind: 'anthropic' as const,
+      baseUrl: 'https://llm.example/v1/',
+      sealedApiKey: sealWithKey(key, 'sk-agent', providerKeyAad(id)),
+    };
+    const allowedUpstreams = ['https://eu.llm.example/v1/'];
+    await writer.set(keys.agent(id), JSON.stringify(snapshot(id, { tenantId, provider, allowedUpstreams })));
+    const a = await cache.agent(id);
+    expect(a?.provider).toMatchObject({ kind: 'anthropic', apiKey: 'sk-agent' });
+    expect([...(a?.allowedUpstreams.keys() ?? [])]).toEqual(['https://eu.llm.example/v1']);
+
+    const tenant: TenantSnapshot = {
+      id: tenantId,
+      slug: 't',
+      status: 'active',
+      issuers: [],
+      defaultProvider: {
+        kind: 'openai',
+        baseUrl: 'https://api.example/v1',
+        sealedApiKey: sealWithKey(key, 'sk-tenant', providerKeyAad(tenantId)),
+      },
+      allowProviderKeys: false,
+      updatedAt: new Date().toISOString(),
+    };
+    await writer.set(keys.tenant(tenantId), JSON.stringify(tenant));
+    expect(await cache.tenantProvider(tenantId)).toMatchObject({ kind: 'openai', apiKey: 'sk-tenant' });
+    // A key sealed for another owner does not open: a snapshot cannot borrow another tenant's key.
+    const other = randomBytes(8).toString('hex');
+    await writer.set(keys.tenant(other), JSON.stringify({ ...tenant, id: other }));
+    await expect(cache.tenantProvider(other)).rejects.toThrow();
   });
 });

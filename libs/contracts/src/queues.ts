@@ -1,4 +1,5 @@
 /** Queue names and job payloads shared by producers (proxy, control plane) and the worker. */
+import type { ProviderKind } from '@portcullis/domain';
 import type { WalletStampEvent } from './wallet.js';
 
 export const QUEUES = {
@@ -35,6 +36,23 @@ export interface RequestStampEvent {
   responseDigest: string | null;
   /** Calls through `/mcp/servers/:id`: the server and each JSON-RPC method (and tool name) sent, never arguments. */
   mcp?: McpCallSummary;
+  /** Calls on the LLM provider routes: which provider, the model and the token usage the answer reported. */
+  llm?: LlmCallSummary;
+}
+
+export interface LlmCallSummary {
+  /** The provider kind the call went to. */
+  provider: ProviderKind;
+  /** The route family called: `chat.completions`, `messages`, `embeddings`, `ollama`, `azure`, … */
+  route: string;
+  /** The model the answer named (or the Azure deployment); null when it named none. */
+  model: string | null;
+  /** Tokens the answer reported (JSON `usage`, or the final events of a stream); null when it reported none. */
+  usage: { inputTokens: number; outputTokens: number; totalTokens: number } | null;
+  /** The caller chose an upstream from the agent's allowed list (`X-Portcullis-Upstream`). */
+  selectedUpstream?: true;
+  /** The caller brought its own provider key (`X-Portcullis-Provider-Key`). */
+  ownKey?: true;
 }
 
 export interface McpCallSummary {

@@ -56,7 +56,7 @@ export interface BudgetBreach {
  * including the request being admitted (requests) and tokens already spent (tokens).
  */
 export function firstBreach(
-  limits: BudgetLimit[],
+  limits: readonly BudgetLimit[],
   used: Record<BudgetWindow, { requests: number; tokens: number }>,
   now: Date,
 ): BudgetBreach | null {

@@ -93,4 +93,18 @@ describe('UsageMeter', () => {
     expect(meter('text/plain', ['usage: 5'])).toBeNull();
     expect(meter('application/json', ['{not json'])).toBeNull();
   });
+
+  it('names the model the answer named first, whatever the provider shape', () => {
+    const model = (type: string, chunks: string[]): string | null => {
+      const m = new UsageMeter(type);
+      for (const c of chunks) m.write(Buffer.from(c));
+      m.end();
+      return m.model;
+    };
+    expect(model('application/json', ['{"model":"gpt-4o-mini","usage":{"prompt_tokens":1}}'])).toBe('gpt-4o-mini');
+    expect(model('text/event-stream', ['data: {"type":"message_start","message":{"model":"claude-x","usage":{}}}\n\n'])).toBe('claude-x');
+    expect(model('text/event-stream', ['data: {"type":"response.created","response":{"model":"o4"}}\n\n'])).toBe('o4');
+    expect(model('application/x-ndjson', ['{"model":"llama3","done":false}\n', '{"model":"other","done":true}\n'])).toBe('llama3');
+    expect(model('application/json', ['{"ok":true}'])).toBeNull();
+  });
 });

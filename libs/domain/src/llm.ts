@@ -68,6 +68,14 @@ export interface TokenUsage {
 type Json = Record<string, unknown>;
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
+/** The model an answer names: top level (OpenAI, Ollama), `message` (Anthropic's message_start), `response` (Responses API). */
+function modelIn(doc: Json): string | undefined {
+  for (const m of [doc.model, (doc.message as Json | undefined)?.model, (doc.response as Json | undefined)?.model]) {
+    if (typeof m === 'string' && m.length > 0 && m.length <= 200) return m;
+  }
+  return undefined;
+}
+
 /** Usage fields of any of the providers' shapes (OpenAI chat/completions/embeddings/responses, Anthropic, Ollama). */
 function usageIn(doc: Json, acc: Partial<TokenUsage>): void {
   const u = (doc.usage ?? (doc.response as Json | undefined)?.usage ?? (doc.message as Json | undefined)?.usage) as Json | undefined;
@@ -95,6 +103,8 @@ const MAX_BUFFERED = 4 * 1024 * 1024;
  */
 export class UsageMeter {
   private readonly acc: Partial<TokenUsage> = {};
+  /** The model the answer named first, if any (read along with the usage). */
+  model: string | null = null;
   private readonly mode: 'json' | 'sse' | 'ndjson' | 'none';
   private pending = '';
   private size = 0;
@@ -125,17 +135,23 @@ export class UsageMeter {
     const data = this.mode === 'sse' ? (line.startsWith('data:') ? line.slice(5).trim() : '') : line;
     if (!data || data === '[DONE]' || data[0] !== '{') return;
     try {
-      usageIn(JSON.parse(data) as Json, this.acc);
+      this.take(JSON.parse(data) as Json);
     } catch {
       /* not a JSON event: nothing to count */
     }
+  }
+
+  private take(doc: Json): void {
+    if (typeof doc !== 'object' || doc === null) return;
+    usageIn(doc, this.acc);
+    this.model ??= modelIn(doc) ?? null;
   }
 
   /** Usage seen in the whole response, or null when the response carried none. */
   end(): TokenUsage | null {
     if (this.mode === 'json' && this.size <= MAX_BUFFERED) {
       try {
-        usageIn(JSON.parse(this.pending) as Json, this.acc);
+        this.take(JSON.parse(this.pending) as Json);
       } catch {
         /* not JSON after all */
       }

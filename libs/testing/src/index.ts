@@ -5,3 +5,4 @@ export * from './net.js';
 export * from './fake-upstream.js';
 export * from './postgres.js';
 export * from './worker.js';
+export * from './fake-provider.js';

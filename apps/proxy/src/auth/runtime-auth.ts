@@ -2,7 +2,7 @@
  * How an agent runtime proves who it is when it calls out through the gateway (MCP routing, the
  * wallet):
  *   1. `Authorization: Bearer art_…` — the agent's runtime token (an `X-Agent-Id`, if sent, must name
- *      the same agent);
+ *      the same agent); the LLM routes pass the token from whichever slot the provider SDK used;
  *   2. `X-Agent-Id` + `X-Gateway-Session-Token` — the session token the gateway minted when it invoked
  *      the runtime; the call then acts for that invocation's end user (their own credentials first).
  * Every failure is the same 401, as on invoke.
@@ -25,12 +25,11 @@ const AGENT_ID = /^[0-9a-fA-F-]{36}$/;
 export async function authenticateRuntime(
   headers: IncomingHttpHeaders,
   cache: ConfigCache,
+  bearer: string | undefined = bearerOf(headers),
 ): Promise<{ principal: Principal; agent: CompiledAgent }> {
   const named = headers[HEADERS.agentId];
   const agentId = typeof named === 'string' && AGENT_ID.test(named) ? named.toLowerCase() : undefined;
   if (named !== undefined && agentId === undefined) throw denied();
-  const auth = headers.authorization;
-  const bearer = auth ? BEARER.exec(auth)?.[1] : undefined;
 
   if (bearer?.startsWith('art_')) {
     if (parseToken(bearer) !== 'runtime') throw denied();
@@ -59,4 +58,9 @@ export async function authenticateRuntime(
     return { principal: { kind: 'session_token', tenantId: claims.tenant_id, user }, agent };
   }
   throw denied();
+}
+
+function bearerOf(headers: IncomingHttpHeaders): string | undefined {
+  const auth = headers.authorization;
+  return auth ? BEARER.exec(auth)?.[1] : undefined;
 }

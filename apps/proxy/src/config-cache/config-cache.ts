@@ -14,14 +14,16 @@
 import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DomainError, openWithKey } from '@portcullis/domain';
+import { DomainError, openWithKey, type ProviderKind } from '@portcullis/domain';
 import {
   REPUBLISH_PATH,
+  providerKeyAad,
   sessionKeyAad,
   type AgentSnapshot,
   type CredentialSnapshot,
   type Invalidation,
   type McpServerSnapshot,
+  type ProviderSnapshot,
   type RedisKeys,
   type SessionKeySnapshot,
   type SessionKeysSnapshot,
@@ -38,6 +40,22 @@ export interface CompiledAgent {
   /** Path prefix of the upstream URL without a trailing slash. */
   basePath: string;
   upstreamAuthorization: string | null;
+  /** The agent's own LLM provider, key opened; null: the tenant default applies. */
+  provider: CompiledProvider | null;
+  /** `X-Portcullis-Upstream` choices by normalised base URL (see `normaliseBaseUrl`). */
+  allowedUpstreams: ReadonlyMap<string, URL>;
+}
+
+/** An LLM provider with its base URL parsed and its key opened, once per snapshot. */
+export interface CompiledProvider {
+  kind: ProviderKind;
+  base: URL;
+  apiKey: string | null;
+}
+
+/** A base URL as compared against the allowed list: origin plus path, no trailing slash, no query. */
+export function normaliseBaseUrl(url: URL): string {
+  return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
 /** An MCP server snapshot with its URL parsed and allow-list indexed once per version. */
@@ -97,6 +115,8 @@ export class ConfigCache {
   private readonly entries = new Map<string, Entry<unknown>>();
   private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly compiled = new Map<string, CompiledAgent>();
+  /** Tenant default providers by the sealed key's text (unique per sealing), so each is opened once. */
+  private readonly tenantProviders = new Map<string, CompiledProvider>();
   private readonly republishAsked = new Map<string, number>();
   private readonly o: ConfigCacheOptions;
   private subscribed = false;
@@ -187,6 +207,27 @@ export class ConfigCache {
 
   tenant(tenantId: string): Promise<TenantSnapshot | null> {
     return this.lookup(this.o.keys.tenant(tenantId), 'tenant', (raw) => (raw === null ? null : (JSON.parse(raw) as TenantSnapshot)));
+  }
+
+  /** The tenant's default LLM provider, key opened once per snapshot; null when it has none. */
+  async tenantProvider(tenantId: string): Promise<CompiledProvider | null> {
+    const p = (await this.tenant(tenantId))?.defaultProvider;
+    if (!p) return null;
+    const memo = `${tenantId}|${p.kind}|${p.baseUrl}|${p.sealedApiKey ?? ''}`;
+    let hit = this.tenantProviders.get(memo);
+    if (!hit) {
+      if (this.tenantProviders.size > 10_000) this.tenantProviders.clear();
+      this.tenantProviders.set(memo, (hit = this.compileProvider(p, tenantId)));
+    }
+    return hit;
+  }
+
+  private compileProvider(p: ProviderSnapshot, ownerId: string): CompiledProvider {
+    return {
+      kind: p.kind,
+      base: new URL(p.baseUrl),
+      apiKey: p.sealedApiKey ? openWithKey(this.o.dataPlaneKey, p.sealedApiKey, providerKeyAad(ownerId)) : null,
+    };
   }
 
   /** The credential's plaintext, opened once per snapshot; null when there is none. */
@@ -282,6 +323,8 @@ export class ConfigCache {
       origin: upstream.origin,
       basePath: upstream.pathname.replace(/\/+$/, ''),
       upstreamAuthorization: s.sealedUpstreamSecret ? `Bearer ${openWithKey(this.o.dataPlaneKey, s.sealedUpstreamSecret, s.id)}` : null,
+      provider: s.provider ? this.compileProvider(s.provider, s.id) : null,
+      allowedUpstreams: new Map(s.allowedUpstreams.map((u) => [normaliseBaseUrl(new URL(u)), new URL(u)] as const)),
     };
     for (const k of this.compiled.keys()) if (k.startsWith(`${s.id}:`)) this.compiled.delete(k);
     if (this.compiled.size > 50_000) this.compiled.clear();

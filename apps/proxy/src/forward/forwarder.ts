@@ -88,6 +88,8 @@ export class RequestBody extends Transform {
 /** Writes the upstream's response to the client as it arrives, counting and hashing on the way. */
 export class ResponseSink extends Writable {
   bytes = 0;
+  /** Sees every chunk on its way to the client (the LLM routes read token usage here). */
+  tap: ((chunk: Buffer) => void) | null = null;
   private readonly hash: Hash = createHash('sha256');
   constructor(private readonly res: ServerResponse) {
     super();
@@ -96,6 +98,7 @@ export class ResponseSink extends Writable {
   observe(chunk: Buffer): void {
     this.bytes += chunk.length;
     this.hash.update(chunk);
+    this.tap?.(chunk);
   }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.observe(chunk);

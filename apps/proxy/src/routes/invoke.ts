@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError, httpStatusOf } from '@portcullis/domain';
-import { HEADERS, type RedisKeys, type RequestStampEvent } from '@portcullis/contracts';
+import { HEADERS, type RedisKeys } from '@portcullis/contracts';
 import type { ProxyConfig } from '@portcullis/config';
 import { authenticate, type Principal } from '../auth/authenticate.js';
 import type { UserJwtVerifier } from '@portcullis/domain';
@@ -23,8 +23,10 @@ import {
   checkAgentUsable,
   checkContentLength,
   cleanHeaders,
+  failRequest,
   rateLimit,
   requestBody,
+  requestEvent,
   resolveCredentials,
   sendError,
   sessionSigner,
@@ -99,10 +101,7 @@ export class InvokeHandler {
       upstreamMs = result.upstreamMs;
       this.d.metrics.upstreamLatency.observe(upstreamMs / 1000);
     } catch (err) {
-      status = res.headersSent
-        ? status || 502
-        : sendError(res, abort.signal.aborted ? new DomainError('upstream_failed', 'request cut') : err, requestId, this.d.logger);
-      if (abort.signal.aborted || res.destroyed) status = status || 499;
+      status = failRequest(res, err, status, abort.signal.aborted, requestId, this.d.logger);
     } finally {
       this.untrack(agentId, res);
     }
@@ -110,26 +109,10 @@ export class InvokeHandler {
     this.d.metrics.requests.inc({ route: 'invoke', status });
     this.d.metrics.latency.observe({ route: 'invoke' }, durationMs / 1000);
     if (prepared) {
-      const event: RequestStampEvent = {
-        type: 'request',
-        requestId,
-        tenantId: prepared.agent.snapshot.tenantId,
-        agentId,
-        userId: prepared.principal.user?.id ?? null,
-        authKind: prepared.principal.kind,
-        method: req.method ?? 'GET',
-        path: prepared.path.split('?', 1)[0]!,
-        status,
-        bytesIn: body?.bytes ?? 0,
-        bytesOut: sink.bytes,
-        startedAt: startedAt.toISOString(),
-        durationMs: Math.round(durationMs * 1000) / 1000,
-        upstreamMs: upstreamMs === null ? null : Math.round(upstreamMs * 1000) / 1000,
-        upstream: prepared.agent.origin,
-        requestDigest: body?.digest() ?? null,
-        responseDigest: sink.digest(),
-      };
-      this.d.stamps.emit(event);
+      const { agent, principal, path } = prepared;
+      const method = req.method ?? 'GET';
+      const record = { requestId, agent, principal, method, path: path.split('?', 1)[0]!, status, body, sink, startedAt, durationMs };
+      this.d.stamps.emit(requestEvent({ ...record, upstreamMs, upstream: agent.origin }));
     }
   }
 

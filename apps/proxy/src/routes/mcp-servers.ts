@@ -15,7 +15,7 @@ import { finished } from 'node:stream/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError } from '@portcullis/domain';
-import { HEADERS, type McpCallSummary, type RedisKeys, type RequestStampEvent } from '@portcullis/contracts';
+import { HEADERS, type McpCallSummary, type RedisKeys } from '@portcullis/contracts';
 import type { ProxyConfig } from '@portcullis/config';
 import type { Principal } from '../auth/authenticate.js';
 import { authenticateRuntime } from '../auth/runtime-auth.js';
@@ -31,9 +31,10 @@ import {
   checkAgentUsable,
   checkContentLength,
   cleanHeaders,
+  failRequest,
   rateLimit,
+  requestEvent,
   resolveCredentials,
-  sendError,
   sessionSigner,
   setForwardedHeaders,
   setGatewayHeaders,
@@ -142,14 +143,7 @@ export class McpServerRouteHandler {
         this.d.metrics.upstreamLatency.observe(upstreamMs / 1000);
       }
     } catch (err) {
-      if (res.headersSent) {
-        // The upstream failed mid-answer (or the client left): end the client's connection too, or an
-        // event stream would hang open with no one behind it.
-        status = status || (abort.signal.aborted ? 499 : 502);
-        res.destroy();
-      } else {
-        status = sendError(res, abort.signal.aborted ? new DomainError('upstream_failed', 'request cut') : err, requestId, this.d.logger);
-      }
+      status = failRequest(res, err, status, abort.signal.aborted, requestId, this.d.logger);
     } finally {
       if (prepared) untrack(this.d.inflight, prepared.agent.snapshot.id, res);
     }
@@ -157,27 +151,10 @@ export class McpServerRouteHandler {
     this.d.metrics.requests.inc({ route: 'mcp-server', status });
     this.d.metrics.latency.observe({ route: 'mcp-server' }, durationMs / 1000);
     if (prepared) {
-      const event: RequestStampEvent = {
-        type: 'request',
-        requestId,
-        tenantId: prepared.agent.snapshot.tenantId,
-        agentId: prepared.agent.snapshot.id,
-        userId: prepared.principal.user?.id ?? null,
-        authKind: prepared.principal.kind,
-        method,
-        path: `/mcp/servers/${serverId}${match[2] ?? ''}`,
-        status,
-        bytesIn: body?.bytes ?? 0,
-        bytesOut: sink.bytes,
-        startedAt: startedAt.toISOString(),
-        durationMs: Math.round(durationMs * 1000) / 1000,
-        upstreamMs: upstreamMs === null ? null : Math.round(upstreamMs * 1000) / 1000,
-        upstream: prepared.server.origin,
-        requestDigest: body?.digest() ?? null,
-        responseDigest: sink.digest(),
-        mcp: mcp ?? { serverId, calls: [] },
-      };
-      this.d.stamps.emit(event);
+      const { agent, principal, server } = prepared;
+      const path = `/mcp/servers/${serverId}${match[2] ?? ''}`;
+      const record = { requestId, agent, principal, method, path, status, body, sink, startedAt, durationMs, upstreamMs };
+      this.d.stamps.emit({ ...requestEvent({ ...record, upstream: server.origin }), mcp: mcp ?? { serverId, calls: [] } });
     }
   }
 
