@@ -188,7 +188,7 @@ export class ConfigCache {
   agent(agentId: string): Promise<CompiledAgent | null> {
     return this.lookup(this.o.keys.agent(agentId), 'agent', async (raw) => {
       if (raw === null) raw = await this.healMissing('agent', agentId, this.o.keys.agent(agentId));
-      return raw === null ? null : this.compile(JSON.parse(raw) as AgentSnapshot);
+      return raw === null ? null : this.compile(withDefaults(JSON.parse(raw) as SnapshotOfAnyAge));
     });
   }
 
@@ -350,6 +350,17 @@ export class ConfigCache {
       ),
     };
   }
+}
+
+type LaterFields = 'provider' | 'allowedUpstreams' | 'budgets';
+type SnapshotOfAnyAge = Omit<AgentSnapshot, LaterFields> & Partial<Pick<AgentSnapshot, LaterFields>>;
+
+/**
+ * A snapshot written before a field existed reads as that field's empty value: in a rolling upgrade
+ * the proxies may run a newer version than the control plane that wrote what is in Redis.
+ */
+function withDefaults(s: SnapshotOfAnyAge): AgentSnapshot {
+  return { ...s, provider: s.provider ?? null, allowedUpstreams: s.allowedUpstreams ?? [], budgets: s.budgets ?? [] };
 }
 
 function compileMcpServer(s: McpServerSnapshot): CompiledMcpServer {
