@@ -379,6 +379,10 @@ describe('proxy', () => {
     const limited = await s.startProxy({ PORTCULLIS_BODY_LIMIT_BYTES: '2048', PORTCULLIS_UPSTREAM_IDLE_TIMEOUT_MS: '300' });
     expect((await invoke(limited.url, a.id, auth, '', { method: 'POST', body: 'x'.repeat(4096) })).status).toBe(413);
     expect((await invoke(limited.url, a.id, auth, '/slow?ms=2000')).status).toBe(504);
+    // An upstream that dies mid-answer: the client's connection is cut too, never left hanging.
+    const halfway = await fetch(`${proxy}/api/v1/agents/${a.id}/invoke/die`, { headers: auth });
+    expect(halfway.status).toBe(200);
+    await expect(halfway.text()).rejects.toThrow();
     const dead = await s.agent(t.adminKey, { upstreamUrl: 'http://127.0.0.1:9' });
     expect((await invoke(proxy, dead.id, { authorization: `Bearer ${dead.token}` })).status).toBe(502);
     const rl = await s.agent(t.adminKey, { rateLimit: { requests: 2, windowSeconds: 60 } });

@@ -4,6 +4,7 @@
  *   GET  /sse?events=N&delayMs=D  → text/event-stream, one event every D ms
  *   GET  /hold?intervalMs=D       → chunked stream that never ends by itself (kill-switch tests)
  *   GET  /slow?ms=N               → answers after N ms
+ *   GET  /die                     → starts a chunked answer, then drops the connection mid-body
  *   GET  /bench?delayMs=D         → ~1 KB JSON, optionally after D ms (benchmarks)
  *   POST /v1/chat/completions     → OpenAI-shaped completion; with `"stream": true`, SSE chunks
  *   WebSocket upgrade on any path → echoes every text frame back, plus the upgrade's headers first
@@ -78,6 +79,11 @@ export function startFakeUpstream(port = 0, host = '127.0.0.1'): Promise<FakeUps
           res.write('tick\n');
           await sleep(qq('intervalMs', 50));
         }
+      } else if (u.pathname.endsWith('/die')) {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('half an answer\n');
+        await sleep(50);
+        res.socket?.destroy();
       } else if (u.pathname.endsWith('/slow')) {
         await sleep(qq('ms', 1000));
         if (!res.destroyed) json(res, 200, { slow: true });
