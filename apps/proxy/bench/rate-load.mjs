@@ -1,4 +1,5 @@
 // Open-loop load at a fixed rate, in its own process: `node rate-load.mjs <url> <req/s> <seconds> [header: value]...`
+// With RATE_BODY set, each request is a POST of that body (JSON).
 // Prints {sent, ok, errors, p50, p90, p99, max} in milliseconds. Requests start on schedule whether
 // or not earlier ones finished (no coordinated omission).
 import { performance } from 'node:perf_hooks';
@@ -8,6 +9,9 @@ const [url, rate, seconds, ...headerArgs] = process.argv.slice(2);
 const headers = Object.fromEntries(headerArgs.map((h) => [h.slice(0, h.indexOf(':')).trim(), h.slice(h.indexOf(':') + 1).trim()]));
 const u = new URL(url);
 const pool = new Pool(u.origin, { connections: 64, pipelining: 1 });
+const body = process.env.RATE_BODY;
+const method = body === undefined ? 'GET' : 'POST';
+if (body !== undefined) headers['content-type'] = 'application/json';
 const latencies = [];
 let ok = 0;
 let errors = 0;
@@ -20,7 +24,7 @@ for (let i = 0; i < total; i++) {
   const wait = due - performance.now();
   if (wait > 1) await new Promise((r) => setTimeout(r, wait));
   pending.push(
-    pool.request({ path: u.pathname + u.search, method: 'GET', headers }).then(
+    pool.request({ path: u.pathname + u.search, method, headers, body }).then(
       async (res) => {
         await res.body.dump();
         latencies.push(performance.now() - due);

@@ -5,7 +5,11 @@
 //   Portcullis with http-proxy. Portcullis runs with every feature on (art_ auth, a credential injected,
 //   upstream secret, session token minted, stamp enqueued). Saturation: wrk -t1 -c64 (separate process).
 //   Moderate load: rate-load.mjs at a fixed rate, latencies p50/p99 compared with direct.
+// With --llm: the same, for POST /v1/chat/completions (a small OpenAI-format body) through the LLM
+//   route (provider key injected, usage read, stamp with usage), with and without a budget, next to
+//   the same POST through invoke.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { http } from '@portcullis/testing';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -15,6 +19,17 @@ import { child, run, startBenchStack } from './stack.mjs';
 const DURATION = process.env.BENCH_SECONDS ?? '8';
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '64';
 const MODERATE_RATE = process.env.BENCH_RATE ?? '500';
+const LLM = process.argv.includes('--llm');
+const PATH = LLM ? '/v1/chat/completions' : '/bench';
+const CHAT = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+let wrkScript = [];
+if (LLM) {
+  // wrk and rate-load.mjs send the chat body as a POST.
+  const lua = join(mkdtempSync(join(tmpdir(), 'portcullis-wrk-')), 'post.lua');
+  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = [[${CHAT}]]\nwrk.headers["Content-Type"] = "application/json"\n`);
+  wrkScript = ['-s', lua];
+  process.env.RATE_BODY = CHAT;
+}
 
 async function startNginx(upstreamUrl) {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'));
@@ -58,7 +73,7 @@ function parseWrk(out) {
 }
 
 async function wrk(url, headers) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, ...headers.flatMap((h) => ['-H', h]), url];
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, ...wrkScript, ...headers.flatMap((h) => ['-H', h]), url];
   return parseWrk(await run('wrk', args));
 }
 
@@ -73,24 +88,49 @@ const nginx = await startNginx(stack.upstreamUrl);
 const passPort = await freePort();
 const passthrough = await child('undici-passthrough.mjs', [passPort, stack.upstreamUrl]);
 const auth = [`Authorization: Bearer ${stack.runtimeToken}`];
-const invoke = (base) => `${base}/api/v1/agents/${stack.agentId}/invoke/bench`;
+const invoke = (base) => `${base}/api/v1/agents/${stack.agentId}/invoke${PATH}`;
 const targets = [
-  ['direct upstream', `${stack.upstreamUrl}/bench`, []],
-  ['nginx proxy_pass', `${nginx.url}/bench`, []],
-  ['bare undici passthrough', `http://127.0.0.1:${passPort}/bench`, []],
-  ['Portcullis (undici)', invoke(stack.proxies[0].url), auth],
-  ['Portcullis (http-proxy)', invoke(viaHttpProxy.url), auth],
+  ['direct upstream', `${stack.upstreamUrl}${PATH}`, []],
+  ['nginx proxy_pass', `${nginx.url}${PATH}`, []],
+  ['bare undici passthrough', `http://127.0.0.1:${passPort}${PATH}`, []],
+  [`Portcullis invoke (undici)`, invoke(stack.proxies[0].url), auth],
 ];
+if (LLM) {
+  // Two more agents of the same tenant: an OpenAI-kind provider at the fake upstream, one with a budget.
+  for (const [name, budgets] of [
+    ['Portcullis LLM route', []],
+    ['Portcullis LLM route + budget', [{ window: 'day', requests: 1_000_000_000 }]],
+  ]) {
+    const res = await http('POST', `${stack.cp.url}/api/v1/admin/agents`, {
+      token: stack.adminKey,
+      body: {
+        name: name.replace(/[^\w]+/g, '-'),
+        upstreamUrl: stack.upstreamUrl,
+        requiredCredentials: [],
+        provider: { kind: 'openai', baseUrl: `${stack.upstreamUrl}/v1`, apiKey: 'bench-provider-key' },
+        budgets,
+      },
+    });
+    if (res.status !== 201) throw new Error(`agent: ${res.status} ${res.text}`);
+    targets.push([name, `${stack.proxies[0].url}${PATH}`, [`Authorization: Bearer ${res.body.runtimeToken}`]]);
+  }
+} else {
+  targets.push(['Portcullis invoke (http-proxy)', invoke(viaHttpProxy.url), auth]);
+}
 
 const rows = [];
 try {
   for (const [name, url, headers] of targets) {
-    const check = await fetch(url, { headers: Object.fromEntries(headers.map((h) => h.split(': '))) });
+    const check = await fetch(url, {
+      method: LLM ? 'POST' : 'GET',
+      headers: { ...Object.fromEntries(headers.map((h) => h.split(': '))), 'content-type': 'application/json' },
+      ...(LLM ? { body: CHAT } : {}),
+    });
     if (!check.ok) throw new Error(`${name} answered ${check.status}`);
     await check.arrayBuffer();
     await wrk(url, headers); // warm-up run, discarded
     const sat = await wrk(url, headers);
-    const delayed = await wrk(`${url}?delayMs=8`, headers);
+    const delayed = LLM ? { rps: NaN, non2xx: 0 } : await wrk(`${url}?delayMs=8`, headers);
     const mod = await moderate(url, headers);
     rows.push({ name, rps: sat.rps, rps8ms: delayed.rps, p50: mod.p50, p99: mod.p99, errors: sat.non2xx + delayed.non2xx + mod.errors });
     process.stderr.write(`${name}: ${JSON.stringify(rows.at(-1))}\n`);
@@ -104,7 +144,7 @@ try {
 const nginxRps = rows.find((r) => r.name.startsWith('nginx')).rps;
 const direct = rows[0];
 console.log(
-  `\nPortcullis proxy benchmark — ${new Date().toISOString()}, ${cpus().length} cores (shared machine), wrk -t1 -c${CONNECTIONS} -d${DURATION}s, moderate load ${MODERATE_RATE} req/s for 5 s`,
+  `\nPortcullis proxy benchmark${LLM ? ' (LLM route, POST /v1/chat/completions)' : ''} — ${new Date().toISOString()}, ${cpus().length} cores (shared machine), wrk -t1 -c${CONNECTIONS} -d${DURATION}s, moderate load ${MODERATE_RATE} req/s for 5 s`,
 );
 console.log(
   '| target | req/s (1 KB) | vs nginx | req/s (8 ms upstream) | p50 ms @moderate | p99 ms @moderate | added p50 / p99 vs direct | errors |',

@@ -99,6 +99,7 @@ export function startFakeUpstream(port = 0, host = '127.0.0.1'): Promise<FakeUps
             id: 'chatcmpl-fake',
             object: 'chat.completion',
             choices: [{ index: 0, message: { role: 'assistant', content: 'hello from the fake' }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
           });
           return;
         }
