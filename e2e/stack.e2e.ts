@@ -89,6 +89,16 @@ describe('npm start (scripts/dev.mjs)', () => {
     expect(tenant.status).toBe(200);
   });
 
+  it('the printed LLM recipe works: the demo agent reaches its keyless provider through /v1/chat/completions', async () => {
+    expect(output).toContain(`${dev.proxyUrl}/v1/chat/completions`);
+    const res = await http('POST', `${dev.proxyUrl}/v1/chat/completions`, {
+      token: dev.agentToken,
+      body: { model: 'demo', messages: [{ role: 'user', content: 'hi' }] },
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body).toMatchObject({ object: 'chat.completion', choices: [{ message: { role: 'assistant' } }] });
+  });
+
   it('keeps tokens out of every log, and stops everything on Ctrl-C', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');

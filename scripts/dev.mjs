@@ -130,13 +130,15 @@ async function api(method, url, token, body) {
 
 /** The demo tenant and agent: reused from dev.json while they still exist, else made anew. */
 async function demo(cp, secrets, upstreamUrl) {
+  // The demo upstream also answers OpenAI-format chat completions: a keyless local "provider".
+  const provider = { kind: 'openai-compatible', baseUrl: `${upstreamUrl}/v1` };
   const file = path.join(STATE_DIR, 'dev.json');
   const saved = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
   if (saved?.tenantId && saved?.agentId && saved?.adminApiKey) {
     const agent = await api('GET', `${cp}/api/v1/admin/agents/${saved.agentId}`, saved.adminApiKey);
     if (agent.status === 200) {
-      if (agent.body.upstreamUrl !== upstreamUrl)
-        await api('PATCH', `${cp}/api/v1/admin/agents/${saved.agentId}`, saved.adminApiKey, { upstreamUrl });
+      if (agent.body.upstreamUrl !== upstreamUrl || agent.body.provider?.baseUrl !== provider.baseUrl)
+        await api('PATCH', `${cp}/api/v1/admin/agents/${saved.agentId}`, saved.adminApiKey, { upstreamUrl, provider });
       return { tenantId: saved.tenantId, adminApiKey: saved.adminApiKey, agentId: saved.agentId, agentToken: saved.agentToken };
     }
   }
@@ -152,6 +154,7 @@ async function demo(cp, secrets, upstreamUrl) {
     description: 'Echoes what it receives; runs inside npm start.',
     upstreamUrl,
     requiredCredentials: [],
+    provider,
   });
   if (agent.status !== 201) throw new Error(`could not create the demo agent: ${agent.status} ${JSON.stringify(agent.body)}`);
   return { tenantId: tenant.body.tenant.id, adminApiKey, agentId: agent.body.agent.id, agentToken: agent.body.runtimeToken };
@@ -214,6 +217,7 @@ Portcullis is running.
 Try it:
   curl -s ${controlPlaneUrl}/api/v1/admin/agents -H "Authorization: Bearer $(jq -r .adminApiKey ${path.join(STATE_DIR, 'dev.json')})"
   curl -s ${proxyUrl}/api/v1/agents/${d.agentId}/invoke -H "Authorization: Bearer $(jq -r .agentToken ${path.join(STATE_DIR, 'dev.json')})" -d '{"hello":"agent"}'
+  curl -s ${proxyUrl}/v1/chat/completions -H "Authorization: Bearer $(jq -r .agentToken ${path.join(STATE_DIR, 'dev.json')})" -H 'content-type: application/json' -d '{"model":"demo","messages":[{"role":"user","content":"hi"}]}'
 
 Ctrl-C stops everything.
 `);
