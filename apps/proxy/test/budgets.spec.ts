@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DomainError, windowId } from '@portcullis/domain';
+import { type DomainError, windowId } from '@portcullis/domain';
 import { redisKeys } from '@portcullis/contracts';
 import { testServices } from '@portcullis/testing';
 import { BudgetCounter } from '../src/llm/budgets.js';
