@@ -9,24 +9,23 @@ import type { Duplex } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError, httpStatusOf } from '@portcullis/domain';
-import { HEADERS, type RedisKeys } from '@portcullis/contracts';
+import type { RedisKeys } from '@portcullis/contracts';
 import type { ProxyConfig } from '@portcullis/config';
 import { authenticate, type Principal } from '../auth/authenticate.js';
 import type { UserJwtVerifier } from '@portcullis/domain';
 import type { CompiledAgent, ConfigCache } from '../config-cache/config-cache.js';
-import { ResponseSink, type RequestBody, type Forwarder } from '../forward/forwarder.js';
+import type { Forwarder } from '../forward/forwarder.js';
 import type { HttpProxyForwarder } from '../forward/http-proxy-forwarder.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { StampEmitter } from '../stamps/stamp-emitter.js';
+import { Exchange } from './exchange.js';
 import {
   DOT_SEGMENT,
   checkAgentUsable,
   checkContentLength,
   cleanHeaders,
-  failRequest,
   rateLimit,
   requestBody,
-  requestEvent,
   resolveCredentials,
   sendError,
   sessionSigner,
@@ -66,54 +65,19 @@ export class InvokeHandler {
   constructor(private readonly d: InvokeDeps) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, match: RegExpExecArray): Promise<void> {
-    const started = performance.now();
-    const startedAt = new Date();
-    const requestId = randomUUID();
+    const x = new Exchange(req, res, this.d);
     const agentId = match[1]!.toLowerCase();
-    let status = 0;
     let prepared: Prepared | undefined;
-    let body: RequestBody | null = null;
-    const sink = new ResponseSink(res);
-    let upstreamMs: number | null = null;
-    const abort = new AbortController();
-    // Client gone (or cut by the kill switch) before the response finished: abort the upstream call.
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
     try {
-      prepared = await this.prepare(req, agentId, match[2] ?? '', match[3] ?? '', requestId);
-      if (abort.signal.aborted) throw new DomainError('bad_request', 'client went away');
-      body = this.requestBody(req);
-      const { agent } = prepared;
-      this.track(agentId, res);
-      const result = await this.d.forwarder.forward({
-        origin: agent.origin,
-        method: req.method ?? 'GET',
-        path: prepared.path,
-        headers: prepared.headers,
-        body,
-        responseHeaders: { [HEADERS.gatewayRequestId]: requestId },
-        res,
-        sink,
-        signal: abort.signal,
-      });
-      status = result.status;
-      upstreamMs = result.upstreamMs;
-      this.d.metrics.upstreamLatency.observe(upstreamMs / 1000);
+      prepared = await this.prepare(req, agentId, match[2] ?? '', match[3] ?? '', x.requestId);
+      x.body = requestBody(req, this.d.config.bodyLimitBytes);
+      const { agent, path, headers } = prepared;
+      await x.forward(this.d.forwarder, agentId, { origin: agent.origin, path, headers });
     } catch (err) {
-      status = failRequest(res, err, status, abort.signal.aborted, requestId, this.d.logger);
-    } finally {
-      this.untrack(agentId, res);
+      x.fail(err);
     }
-    const durationMs = performance.now() - started;
-    this.d.metrics.requests.inc({ route: 'invoke', status });
-    this.d.metrics.latency.observe({ route: 'invoke' }, durationMs / 1000);
-    if (prepared) {
-      const { agent, principal, path } = prepared;
-      const method = req.method ?? 'GET';
-      const record = { requestId, agent, principal, method, path: path.split('?', 1)[0]!, status, body, sink, startedAt, durationMs };
-      this.d.stamps.emit(requestEvent({ ...record, upstreamMs, upstream: agent.origin }));
-    }
+    const p = prepared;
+    x.finish('invoke', p ? { agent: p.agent, principal: p.principal, path: p.path.split('?', 1)[0]!, upstream: p.agent.origin } : null);
   }
 
   /** WebSocket upgrade: the same pre-flight, then http-proxy's ws forwarding. */
@@ -126,8 +90,8 @@ export class InvokeHandler {
       p.headers.upgrade = req.headers.upgrade ?? 'websocket';
       req.url = p.path;
       req.headers = p.headers;
-      this.track(agentId, socket);
-      socket.once('close', () => this.untrack(agentId, socket));
+      track(this.d.inflight, agentId, socket);
+      socket.once('close', () => untrack(this.d.inflight, agentId, socket));
       this.d.ws.ws(req, socket, head, p.agent.origin, () => socket.destroy());
     } catch (err) {
       const e = err instanceof DomainError ? err : new DomainError('internal', 'internal error');
@@ -162,17 +126,5 @@ export class InvokeHandler {
     headers.host = agent.upstream.host;
     const path = (agent.basePath + rest || '/') + query;
     return { agent, principal, path, headers };
-  }
-
-  private requestBody(req: IncomingMessage): RequestBody | null {
-    return requestBody(req, this.d.config.bodyLimitBytes);
-  }
-
-  private track(agentId: string, res: ServerResponse | Duplex): void {
-    track(this.d.inflight, agentId, res);
-  }
-
-  private untrack(agentId: string, res: ServerResponse | Duplex): void {
-    untrack(this.d.inflight, agentId, res);
   }
 }

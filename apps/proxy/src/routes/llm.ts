@@ -16,9 +16,7 @@
  * → budget. The answer streams back untouched while its token usage is read on the way; one stamp per
  * request carries the provider, model and usage.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { finished } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { DomainError, UsageMeter, providerAuthHeader, runtimeTokenFrom, type ProviderKind } from '@portcullis/domain';
 import { HEADERS, type LlmCallSummary } from '@portcullis/contracts';
@@ -26,23 +24,12 @@ import type { ProxyConfig } from '@portcullis/config';
 import type { Principal } from '../auth/authenticate.js';
 import { authenticateRuntime } from '../auth/runtime-auth.js';
 import { normaliseBaseUrl, type CompiledAgent, type CompiledProvider, type ConfigCache } from '../config-cache/config-cache.js';
-import { ResponseSink, type RequestBody } from '../forward/forwarder.js';
 import type { UndiciForwarder } from '../forward/undici-forwarder.js';
 import type { BudgetCounter, Admission } from '../llm/budgets.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { StampEmitter } from '../stamps/stamp-emitter.js';
-import {
-  DOT_SEGMENT,
-  checkAgentUsable,
-  checkContentLength,
-  cleanHeaders,
-  failRequest,
-  requestBody,
-  requestEvent,
-  track,
-  untrack,
-  type Inflight,
-} from './preflight.js';
+import { DOT_SEGMENT, checkAgentUsable, checkContentLength, cleanHeaders, requestBody, type Inflight } from './preflight.js';
+import { Exchange } from './exchange.js';
 
 export const UPSTREAM_HEADER = 'x-portcullis-upstream';
 export const PROVIDER_KEY_HEADER = 'x-portcullis-provider-key';
@@ -151,75 +138,41 @@ export class LlmHandler {
   constructor(private readonly d: LlmDeps) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, route: LlmRoute): Promise<void> {
-    const started = performance.now();
-    const startedAt = new Date();
-    const requestId = randomUUID();
-    const method = req.method ?? 'GET';
-    let status = 0;
+    const x = new Exchange(req, res, this.d);
     let who: Authenticated | undefined;
     let prepared: Prepared | undefined;
-    let body: RequestBody | null = null;
     let meter: UsageMeter | null = null;
-    const sink = new ResponseSink(res);
-    sink.tap = (chunk) => meter?.write(chunk);
-    let upstreamMs: number | null = null;
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
+    x.sink.tap = (chunk) => meter?.write(chunk);
     try {
       who = await this.authenticate(req, route);
-      prepared = await this.prepare(req, route, who, requestId);
-      if (abort.signal.aborted) throw new DomainError('bad_request', 'client went away');
-      body = requestBody(req, this.d.config.bodyLimitBytes);
-      track(this.d.inflight, who.agent.snapshot.id, res);
-      const { base } = prepared;
-      const result = await this.d.forwarder.forward({
+      prepared = await this.prepare(req, route, who, x.requestId);
+      x.body = requestBody(req, this.d.config.bodyLimitBytes);
+      const { base, headers } = prepared;
+      await x.forward(this.d.forwarder, who.agent.snapshot.id, {
         origin: base.origin,
-        method,
         path: upstreamPath(base, route.path) + route.query,
-        headers: prepared.headers,
-        body,
-        responseHeaders: { [HEADERS.gatewayRequestId]: requestId },
-        res,
-        sink,
-        signal: abort.signal,
-        responseFilter: (_code, headers) => {
-          meter = new UsageMeter(String(headers['content-type'] ?? ''));
+        headers,
+        responseFilter: (_code, h) => {
+          meter = new UsageMeter(String(h['content-type'] ?? ''));
           return null;
         },
       });
-      if (!sink.writableFinished && !abort.signal.aborted) await finished(sink).catch(() => undefined);
-      status = result.status;
-      upstreamMs = result.upstreamMs;
-      this.d.metrics.upstreamLatency.observe(upstreamMs / 1000);
     } catch (err) {
-      if (!body) req.resume();
-      status = failRequest(res, err, status, abort.signal.aborted, requestId, this.d.logger);
-    } finally {
-      if (who) untrack(this.d.inflight, who.agent.snapshot.id, res);
+      if (!x.body) req.resume();
+      x.fail(err);
     }
-    const durationMs = performance.now() - started;
-    this.d.metrics.requests.inc({ route: 'llm', status });
-    this.d.metrics.latency.observe({ route: 'llm' }, durationMs / 1000);
-    if (!who) return;
+    if (!who) return x.finish('llm', null);
     // From here the caller is a known, usable agent: its call goes on its chain, refused or not.
     const { agent, principal } = who;
-    const usage = (meter as UsageMeter | null)?.end() ?? null;
+    const read = meter as UsageMeter | null;
+    const usage = read?.end() ?? null;
     const provider = prepared?.provider.kind ?? agent.provider?.kind ?? null;
     if (prepared?.admission && usage) this.d.budgets.spend(prepared.admission, usage.totalTokens);
     if (provider) this.d.metrics.llm(agent.snapshot.id, provider, usage);
-    const record = { requestId, agent, principal, method, path: route.path, status, body, sink, startedAt, durationMs, upstreamMs };
     const llm: LlmCallSummary | undefined = provider
-      ? {
-          provider,
-          route: route.name,
-          model: (meter as UsageMeter | null)?.model ?? route.deployment ?? null,
-          usage,
-          ...prepared?.summary,
-        }
+      ? { provider, route: route.name, model: read?.model ?? route.deployment ?? null, usage, ...prepared?.summary }
       : undefined;
-    this.d.stamps.emit({ ...requestEvent({ ...record, upstream: prepared?.base.origin ?? '' }), ...(llm ? { llm } : {}) });
+    x.finish('llm', { agent, principal, path: route.path, upstream: prepared?.base.origin ?? '', extra: llm ? { llm } : {} });
   }
 
   /** The agent behind the call; 400 when the caller names none at all. */

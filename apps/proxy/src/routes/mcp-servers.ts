@@ -9,9 +9,7 @@
  * - `Mcp-Session-Id` and every other non-spoofable header pass both ways;
  * - one stamp per request, with each JSON-RPC method and tool name, never arguments.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { finished } from 'node:stream/promises';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError } from '@portcullis/domain';
@@ -20,7 +18,7 @@ import type { ProxyConfig } from '@portcullis/config';
 import type { Principal } from '../auth/authenticate.js';
 import { authenticateRuntime } from '../auth/runtime-auth.js';
 import type { CompiledAgent, CompiledMcpServer, ConfigCache } from '../config-cache/config-cache.js';
-import { RequestBody, ResponseSink } from '../forward/forwarder.js';
+import { RequestBody, type ResponseSink } from '../forward/forwarder.js';
 import type { UndiciForwarder } from '../forward/undici-forwarder.js';
 import { inspectRequest } from '../mcp/jsonrpc.js';
 import { JsonToolsFilter, SseToolsFilter } from '../mcp/tools-filter.js';
@@ -31,17 +29,14 @@ import {
   checkAgentUsable,
   checkContentLength,
   cleanHeaders,
-  failRequest,
   rateLimit,
-  requestEvent,
   resolveCredentials,
   sessionSigner,
   setForwardedHeaders,
   setGatewayHeaders,
-  track,
-  untrack,
   type Inflight,
 } from './preflight.js';
+import { Exchange } from './exchange.js';
 
 export const MCP_SERVER_ROUTE = /^\/mcp\/servers\/([0-9a-fA-F-]{36})(\/[^?]*)?(\?.*)?$/;
 
@@ -70,23 +65,13 @@ export class McpServerRouteHandler {
   constructor(private readonly d: McpServerRouteDeps) {}
 
   async handle(req: IncomingMessage, res: ServerResponse, match: RegExpExecArray): Promise<void> {
-    const started = performance.now();
-    const startedAt = new Date();
-    const requestId = randomUUID();
+    const x = new Exchange(req, res, this.d);
     const serverId = match[1]!.toLowerCase();
-    const method = req.method ?? 'GET';
-    let status = 0;
+    const method = x.method;
     let prepared: Prepared | undefined;
-    let body: RequestBody | null = null;
     let mcp: McpCallSummary | undefined;
-    const sink = new ResponseSink(res);
-    let upstreamMs: number | null = null;
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
     try {
-      prepared = await this.prepare(req, serverId, match[2] ?? '', match[3] ?? '', requestId);
+      prepared = await this.prepare(req, serverId, match[2] ?? '', match[3] ?? '', x.requestId);
       const { agent, server } = prepared;
       const allowed = server.allowedTools;
       let listsTools = method === 'GET';
@@ -97,8 +82,8 @@ export class McpServerRouteHandler {
         mcp = { serverId, calls: inspection.calls };
         listsTools = inspection.listsTools;
         refusal = inspection.refusal;
-        body = new RequestBody(this.d.config.bodyLimitBytes);
-        body.end(raw);
+        x.body = new RequestBody(this.d.config.bodyLimitBytes);
+        x.body.end(raw);
         prepared.headers['content-length'] = String(raw.length);
       } else if (method === 'GET' || method === 'DELETE') {
         req.resume();
@@ -107,22 +92,14 @@ export class McpServerRouteHandler {
         throw new DomainError('bad_request', `MCP over Streamable HTTP uses POST, GET and DELETE, not ${method}`);
       }
       if (refusal !== null) {
-        body?.resume();
-        status = this.refuse(res, sink, refusal, requestId);
+        x.body?.resume();
+        x.status = this.refuse(res, x.sink, refusal, x.requestId);
       } else {
-        if (abort.signal.aborted) throw new DomainError('bad_request', 'client went away');
-        track(this.d.inflight, agent.snapshot.id, res);
         const limit = this.d.config.bodyLimitBytes;
-        const result = await this.d.forwarder.forward({
+        await x.forward(this.d.forwarder, agent.snapshot.id, {
           origin: server.origin,
-          method,
           path: prepared.path,
           headers: prepared.headers,
-          body,
-          responseHeaders: { [HEADERS.gatewayRequestId]: requestId },
-          res,
-          sink,
-          signal: abort.signal,
           responseFilter:
             allowed === null || !listsTools
               ? undefined
@@ -137,25 +114,21 @@ export class McpServerRouteHandler {
                   return null;
                 },
         });
-        if (!sink.writableFinished && !abort.signal.aborted) await finished(sink).catch(() => undefined);
-        status = result.status;
-        upstreamMs = result.upstreamMs;
-        this.d.metrics.upstreamLatency.observe(upstreamMs / 1000);
       }
     } catch (err) {
-      status = failRequest(res, err, status, abort.signal.aborted, requestId, this.d.logger);
-    } finally {
-      if (prepared) untrack(this.d.inflight, prepared.agent.snapshot.id, res);
+      x.fail(err);
     }
-    const durationMs = performance.now() - started;
-    this.d.metrics.requests.inc({ route: 'mcp-server', status });
-    this.d.metrics.latency.observe({ route: 'mcp-server' }, durationMs / 1000);
-    if (prepared) {
-      const { agent, principal, server } = prepared;
-      const path = `/mcp/servers/${serverId}${match[2] ?? ''}`;
-      const record = { requestId, agent, principal, method, path, status, body, sink, startedAt, durationMs, upstreamMs };
-      this.d.stamps.emit({ ...requestEvent({ ...record, upstream: server.origin }), mcp: mcp ?? { serverId, calls: [] } });
-    }
+    const p = prepared;
+    x.finish(
+      'mcp-server',
+      p && {
+        agent: p.agent,
+        principal: p.principal,
+        path: `/mcp/servers/${serverId}${match[2] ?? ''}`,
+        upstream: p.server.origin,
+        extra: { mcp: mcp ?? { serverId, calls: [] } },
+      },
+    );
   }
 
   private async prepare(req: IncomingMessage, serverId: string, rest: string, query: string, requestId: string): Promise<Prepared> {

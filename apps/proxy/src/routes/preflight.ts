@@ -1,18 +1,19 @@
 /**
- * The pieces every route toward an upstream shares (invoke, MCP routing, the LLM routes): error
- * bodies, header hygiene, the agent's status, rate limit, credential resolution, the identity headers
- * and session token, the request body, tracking open responses for the kill switch, and the stamp.
+ * The pre-flight pieces every route toward an upstream shares (invoke, MCP routing, the LLM routes):
+ * error bodies, header hygiene, the agent's status, rate limit, credential resolution, the identity
+ * headers and session token, the request body, and tracking open responses for the kill switch.
+ * The request's own life (forward, failure, metrics, stamp) is in exchange.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError, httpStatusOf } from '@portcullis/domain';
-import { CONNECT_PATH, HEADERS, type RedisKeys, type RequestStampEvent, type RequiredCredential } from '@portcullis/contracts';
+import { CONNECT_PATH, HEADERS, type RedisKeys, type RequiredCredential } from '@portcullis/contracts';
 import type { Principal } from '../auth/authenticate.js';
 import { mintSessionToken } from '../auth/session-token.js';
 import type { CompiledAgent, ConfigCache, SessionSigner } from '../config-cache/config-cache.js';
-import { HOP_BY_HOP, RequestBody, type ResponseSink } from '../forward/forwarder.js';
+import { HOP_BY_HOP, RequestBody } from '../forward/forwarder.js';
 
 export const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 /** Incoming headers a caller could use to impersonate someone; the gateway alone sets these. */
@@ -45,67 +46,6 @@ export function sendError(res: ServerResponse, err: unknown, requestId: string, 
   res.writeHead(status, headers);
   res.end(JSON.stringify({ error: e.message, request_id: requestId, ...details }));
   return status;
-}
-
-/**
- * Answers a request that failed: the error body, or, when the answer had already begun (the upstream
- * failed mid-stream, or the client left), cuts the connection, since a half-sent answer cannot become
- * an error and a stream left open would hang with no one behind it. Returns the status to stamp.
- */
-export function failRequest(
-  res: ServerResponse,
-  err: unknown,
-  status: number,
-  aborted: boolean,
-  requestId: string,
-  logger: Logger,
-): number {
-  if (res.headersSent) {
-    res.destroy();
-    return status || (aborted ? 499 : 502);
-  }
-  return sendError(res, aborted ? new DomainError('upstream_failed', 'request cut') : err, requestId, logger);
-}
-
-/** What every proxied request's stamp holds; the route adds its own summary (`mcp`, `llm`). */
-export interface RequestRecord {
-  requestId: string;
-  agent: CompiledAgent;
-  principal: Principal;
-  method: string;
-  /** The path the caller used, without the query. */
-  path: string;
-  status: number;
-  body: RequestBody | null;
-  sink: ResponseSink;
-  startedAt: Date;
-  durationMs: number;
-  upstreamMs: number | null;
-  /** Origin of the upstream that served it. */
-  upstream: string;
-}
-
-export function requestEvent(r: RequestRecord): RequestStampEvent {
-  const ms = (v: number): number => Math.round(v * 1000) / 1000;
-  return {
-    type: 'request',
-    requestId: r.requestId,
-    tenantId: r.agent.snapshot.tenantId,
-    agentId: r.agent.snapshot.id,
-    userId: r.principal.user?.id ?? null,
-    authKind: r.principal.kind,
-    method: r.method,
-    path: r.path,
-    status: r.status,
-    bytesIn: r.body?.bytes ?? 0,
-    bytesOut: r.sink.bytes,
-    startedAt: r.startedAt.toISOString(),
-    durationMs: ms(r.durationMs),
-    upstreamMs: r.upstreamMs === null ? null : ms(r.upstreamMs),
-    upstream: r.upstream,
-    requestDigest: r.body?.digest() ?? null,
-    responseDigest: r.sink.digest(),
-  };
 }
 
 /** The agent belongs to the caller's tenant, is not disabled, and its tenant is not suspended. */
