@@ -383,6 +383,20 @@ describe('LLM provider gateway admin API', () => {
     });
   });
 
+  it('documents the new fields and the tenant settings routes in OpenAPI', async () => {
+    const doc = await http('GET', `${h.url}/docs/openapi.json`);
+    expect(doc.status).toBe(200);
+    const paths = doc.body.paths as Record<string, Record<string, unknown>>;
+    expect(Object.keys(paths['/api/v1/admin/tenant'] ?? {}).sort()).toEqual(['get', 'patch']);
+    const schemas = doc.body.components.schemas as Record<string, { properties: Record<string, unknown> }>;
+    for (const dto of ['AgentCreateDto', 'AgentUpdateDto', 'AgentResponseDto']) {
+      expect(Object.keys(schemas[dto]!.properties), dto).toEqual(expect.arrayContaining(['provider', 'allowedUpstreams', 'budgets']));
+    }
+    expect(Object.keys(schemas.ProviderResponseDto!.properties).sort()).toEqual(['baseUrl', 'hasApiKey', 'kind']);
+    expect(Object.keys(schemas.ProviderInputDto!.properties).sort()).toEqual(['apiKey', 'baseUrl', 'kind']);
+    expect(Object.keys(schemas.TenantSettingsUpdateDto!.properties).sort()).toEqual(['allowProviderKeys', 'defaultProvider']);
+  });
+
   it('republishAll skips (and logs without secrets) a provider key it cannot open, and publishes the rest', async () => {
     const broken = await h.createTenant();
     const fine = await h.createTenant();
