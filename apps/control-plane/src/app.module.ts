@@ -32,6 +32,9 @@ import { CredentialsService } from './credentials/credentials.service.js';
 import { IssuersController } from './issuers/issuers.controller.js';
 import { IssuersRepository } from './issuers/issuers.repository.js';
 import { IssuersService } from './issuers/issuers.service.js';
+import { TenantSettingsController } from './tenant-settings/tenant-settings.controller.js';
+import { TenantSettingsRepository } from './tenant-settings/tenant-settings.repository.js';
+import { TenantSettingsService } from './tenant-settings/tenant-settings.service.js';
 import { HealthController } from './health/health.controller.js';
 import { InternalController } from './internal/internal.controller.js';
 import { VaultModule } from './vault/vault.module.js';
@@ -77,6 +80,7 @@ export class AppModule implements OnApplicationBootstrap {
         AgentsController,
         CredentialsController,
         IssuersController,
+        TenantSettingsController,
         InternalController,
       ],
       providers: [
@@ -97,6 +101,8 @@ export class AppModule implements OnApplicationBootstrap {
         CredentialsService,
         IssuersRepository,
         IssuersService,
+        TenantSettingsRepository,
+        TenantSettingsService,
       ],
     };
   }

@@ -1,12 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { CurrentPrincipal, RequireRole } from '../common/auth/decorators.js';
 import type { TenantPrincipal } from '../common/auth/principal.js';
 import { TenantAuthGuard } from '../common/auth/tenant-auth.guard.js';
 import { IdPipe } from '../common/id.pipe.js';
 import { PageQueryDto } from '../common/pagination.js';
-import { AgentCreateDto, AgentUpdateDto } from './agents.dto.js';
+import { AgentCreateDto, AgentCreatedDto, AgentResponseDto, AgentUpdateDto } from './agents.dto.js';
 import { AgentsService } from './agents.service.js';
 
 export class AgentListQueryDto extends PageQueryDto {
@@ -22,6 +22,7 @@ export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
 
   @Post()
+  @ApiCreatedResponse({ type: AgentCreatedDto })
   create(@CurrentPrincipal() p: TenantPrincipal, @Body() dto: AgentCreateDto) {
     return this.agents.create(p, dto);
   }
@@ -34,11 +35,13 @@ export class AgentsController {
 
   @Get(':id')
   @RequireRole('member')
+  @ApiOkResponse({ type: AgentResponseDto })
   get(@CurrentPrincipal() p: TenantPrincipal, @Param('id', IdPipe) id: string) {
     return this.agents.get(p.tenantId, id);
   }
 
   @Patch(':id')
+  @ApiOkResponse({ type: AgentResponseDto })
   update(@CurrentPrincipal() p: TenantPrincipal, @Param('id', IdPipe) id: string, @Body() dto: AgentUpdateDto) {
     return this.agents.update(p, id, dto);
   }

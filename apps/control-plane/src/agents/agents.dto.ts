@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   IsUrl,
@@ -14,9 +15,11 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { SERVICE_TYPE_PATTERN } from '@portcullis/domain';
+import { BUDGET_WINDOWS, SERVICE_TYPE_PATTERN } from '@portcullis/domain';
 import type { Agent } from '@portcullis/db';
-import type { RequiredCredential } from '@portcullis/contracts';
+import type { BudgetLimit, RequiredCredential } from '@portcullis/contracts';
+import { BudgetDto, PROVIDER_URL_OPTIONS, ProviderInputDto, ProviderResponseDto } from '../llm/provider.dto.js';
+import { MAX_ALLOWED_UPSTREAMS } from '../llm/provider.rules.js';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true };
 const NAME = /^[A-Za-z0-9][\w .-]*$/;
@@ -60,9 +63,39 @@ export class AgentCreateDto {
   upstreamSecret?: string;
 
   @ApiPropertyOptional({ type: RateLimitDto }) @IsOptional() @ValidateNested() @Type(() => RateLimitDto) rateLimit?: RateLimitDto;
+
+  @ApiPropertyOptional({ type: ProviderInputDto, nullable: true, description: "the agent's LLM provider; none = the tenant default" })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ProviderInputDto)
+  provider?: ProviderInputDto | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['https://eu.api.openai.com/v1'],
+    description: `base URLs a caller may select with X-Portcullis-Upstream (at most ${MAX_ALLOWED_UPSTREAMS}; stored without trailing slash, duplicates dropped)`,
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_ALLOWED_UPSTREAMS, { message: `allowedUpstreams holds at most ${MAX_ALLOWED_UPSTREAMS} URLs` })
+  @IsUrl(PROVIDER_URL_OPTIONS, { each: true, message: 'each allowedUpstreams entry must be an http(s) URL' })
+  @MaxLength(2048, { each: true })
+  allowedUpstreams?: string[];
+
+  @ApiPropertyOptional({ type: [BudgetDto], nullable: true, description: 'at most one entry per window; null or [] = no budget' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(BUDGET_WINDOWS.length)
+  @ValidateNested({ each: true })
+  @Type(() => BudgetDto)
+  budgets?: BudgetDto[] | null;
 }
 
-/** Every field optional; `null` clears description, upstreamSecret and rateLimit. */
+/**
+ * Every field optional; `null` clears description, upstreamSecret, rateLimit, provider and budgets.
+ * A provider without `apiKey` keeps the stored key.
+ */
 export class AgentUpdateDto {
   @ApiPropertyOptional()
   @IsOptional()
@@ -93,6 +126,33 @@ export class AgentUpdateDto {
   @ValidateNested()
   @Type(() => RateLimitDto)
   rateLimit?: RateLimitDto | null;
+
+  @ApiPropertyOptional({ type: ProviderInputDto, nullable: true, description: "the agent's LLM provider; none = the tenant default" })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => ProviderInputDto)
+  provider?: ProviderInputDto | null;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['https://eu.api.openai.com/v1'],
+    description: `base URLs a caller may select with X-Portcullis-Upstream (at most ${MAX_ALLOWED_UPSTREAMS}; stored without trailing slash, duplicates dropped)`,
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_ALLOWED_UPSTREAMS, { message: `allowedUpstreams holds at most ${MAX_ALLOWED_UPSTREAMS} URLs` })
+  @IsUrl(PROVIDER_URL_OPTIONS, { each: true, message: 'each allowedUpstreams entry must be an http(s) URL' })
+  @MaxLength(2048, { each: true })
+  allowedUpstreams?: string[];
+
+  @ApiPropertyOptional({ type: [BudgetDto], nullable: true, description: 'at most one entry per window; null or [] = no budget' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(BUDGET_WINDOWS.length)
+  @ValidateNested({ each: true })
+  @Type(() => BudgetDto)
+  budgets?: BudgetDto[] | null;
 }
 
 export class AgentResponseDto {
@@ -104,6 +164,9 @@ export class AgentResponseDto {
   @ApiProperty({ type: [RequiredCredentialDto] }) requiredCredentials!: RequiredCredential[];
   @ApiProperty() hasUpstreamSecret!: boolean;
   @ApiProperty({ type: RateLimitDto, nullable: true }) rateLimit!: RateLimitDto | null;
+  @ApiProperty({ type: ProviderResponseDto, nullable: true }) provider!: ProviderResponseDto | null;
+  @ApiProperty({ type: [String] }) allowedUpstreams!: string[];
+  @ApiProperty({ type: [BudgetDto] }) budgets!: BudgetLimit[];
   @ApiProperty({ enum: ['active', 'disabled'] }) status!: 'active' | 'disabled';
   @ApiProperty({ description: 'the first characters of the runtime token' }) tokenHint!: string;
   @ApiProperty() version!: number;
@@ -121,6 +184,9 @@ export class AgentResponseDto {
       hasUpstreamSecret: a.sealedUpstreamSecret !== null,
       rateLimit:
         a.rateLimitRequests && a.rateLimitWindowSeconds ? { requests: a.rateLimitRequests, windowSeconds: a.rateLimitWindowSeconds } : null,
+      provider: ProviderResponseDto.from(a.providerKind, a.providerBaseUrl, a.sealedProviderKey),
+      allowedUpstreams: a.allowedUpstreams,
+      budgets: a.budgets as unknown as BudgetLimit[],
       status: a.status,
       tokenHint: a.tokenHint,
       version: a.version,

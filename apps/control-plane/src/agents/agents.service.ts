@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Agent } from '@portcullis/db';
+import type { Agent, Prisma } from '@portcullis/db';
 import { DomainError, EnvelopeCipher, generateToken, hashToken, isHttpUrl, notFound, tokenHint } from '@portcullis/domain';
 import { pageOf, type Page, type PageQueryDto } from '../common/pagination.js';
 import type { TenantPrincipal } from '../common/auth/principal.js';
 import { AuditEventsProducer, type AdminAction } from '../audit/audit-events.producer.js';
 import { CIPHER } from '../infra/tokens.js';
 import { SnapshotPublisher } from '../infra/snapshot-publisher.js';
+import { checkBudgets, normaliseUpstreams, prepareProvider, providerColumns } from '../llm/provider.rules.js';
 import { AgentsRepository, type AgentChange } from './agents.repository.js';
 import {
   AgentResponseDto,
@@ -41,6 +42,9 @@ export class AgentsService {
   async create(principal: TenantPrincipal, dto: AgentCreateDto): Promise<AgentCreatedDto> {
     const { tenantId } = principal;
     checkUpstream(dto.upstreamUrl);
+    const allowedUpstreams = normaliseUpstreams(dto.allowedUpstreams ?? []);
+    const budgets = checkBudgets(dto.budgets ?? []);
+    const provider = providerColumns(await prepareProvider(dto.provider ?? null, this.cipher, tenantId, 'provider'), null);
     const runtimeToken = generateToken('runtime');
     const agent = await this.agents.create(
       tenantId,
@@ -52,6 +56,11 @@ export class AgentsService {
         sealedUpstreamSecret: dto.upstreamSecret ? await this.cipher.seal(dto.upstreamSecret, tenantId) : null,
         rateLimitRequests: dto.rateLimit?.requests ?? null,
         rateLimitWindowSeconds: dto.rateLimit?.windowSeconds ?? null,
+        providerKind: provider.kind,
+        providerBaseUrl: provider.baseUrl,
+        sealedProviderKey: provider.sealedKey,
+        allowedUpstreams,
+        budgets: budgets as unknown as Prisma.InputJsonValue,
         tokenHash: hashToken(runtimeToken),
         tokenHint: tokenHint(runtimeToken),
       },
@@ -75,6 +84,10 @@ export class AgentsService {
   async update(principal: TenantPrincipal, id: string, dto: AgentUpdateDto): Promise<AgentResponseDto> {
     const { tenantId } = principal;
     if (dto.upstreamUrl !== undefined) checkUpstream(dto.upstreamUrl);
+    // Everything that can refuse the input runs before the transaction: a 400 changes nothing.
+    const allowedUpstreams = dto.allowedUpstreams !== undefined ? normaliseUpstreams(dto.allowedUpstreams) : undefined;
+    const budgets = dto.budgets !== undefined ? checkBudgets(dto.budgets ?? []) : undefined;
+    const provider = dto.provider !== undefined ? await prepareProvider(dto.provider, this.cipher, tenantId, 'provider') : undefined;
     const change: AgentChange = {};
     if (dto.name !== undefined) change.name = dto.name;
     if (dto.upstreamUrl !== undefined) change.upstreamUrl = dto.upstreamUrl;
@@ -87,11 +100,18 @@ export class AgentsService {
       change.rateLimitRequests = dto.rateLimit?.requests ?? null;
       change.rateLimitWindowSeconds = dto.rateLimit?.windowSeconds ?? null;
     }
-    // Field names only: values (an upstream secret among them) never go on the chain.
+    if (allowedUpstreams !== undefined) change.allowedUpstreams = allowedUpstreams;
+    if (budgets !== undefined) change.budgets = budgets as unknown as Prisma.InputJsonValue;
+    // Field names only: values (an upstream secret or provider key among them) never go on the chain.
     const fields = Object.keys(dto)
       .filter((k) => dto[k as keyof AgentUpdateDto] !== undefined)
       .sort();
-    return AgentResponseDto.from(await this.change(principal, id, () => change, 'updated', fields));
+    const withProvider = (current: Agent): AgentChange => {
+      if (provider === undefined) return change;
+      const p = providerColumns(provider, current.sealedProviderKey);
+      return { ...change, providerKind: p.kind, providerBaseUrl: p.baseUrl, sealedProviderKey: p.sealedKey };
+    };
+    return AgentResponseDto.from(await this.change(principal, id, withProvider, 'updated', fields));
   }
 
   /** The kill switch. Returns once every proxy has been told (see SnapshotPublisher). */

@@ -15,12 +15,16 @@ export const REDACT_PATHS = [
   'adminApiKey',
   'key',
   'upstreamSecret',
+  'apiKey',
   'authorization',
   '*.password',
   '*.value',
   '*.secret',
   '*.token',
   '*.authorization',
+  '*.apiKey',
+  // a provider key inside a logged body: { body: { provider | defaultProvider: { apiKey } } }
+  '*.*.apiKey',
   'req.headers.authorization',
   'headers.authorization',
 ];

@@ -13,12 +13,16 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Agent, ApiKey, Credential, McpServer, PrismaClient } from '@portcullis/db';
+import type { Agent, ApiKey, Credential, McpServer, PrismaClient, Tenant } from '@portcullis/db';
 import { DomainError, EnvelopeCipher, SealError, sealWithKey } from '@portcullis/domain';
 import {
   TENANT_WIDE,
+  providerKeyAad,
   sessionKeyAad,
   type AgentSnapshot,
+  type BudgetLimit,
+  type ProviderKind,
+  type ProviderSnapshot,
   type CredentialSnapshot,
   type Invalidation,
   type McpServerSnapshot,
@@ -81,8 +85,50 @@ export class SnapshotPublisher implements OnModuleDestroy {
         agent.rateLimitRequests && agent.rateLimitWindowSeconds
           ? { requests: agent.rateLimitRequests, windowSeconds: agent.rateLimitWindowSeconds }
           : null,
+      provider: await this.providerSnapshot(agent.providerKind, agent.providerBaseUrl, agent.sealedProviderKey, agent.tenantId, agent.id),
+      allowedUpstreams: agent.allowedUpstreams,
+      budgets: agent.budgets as unknown as BudgetLimit[],
       version: agent.version,
       updatedAt: agent.updatedAt.toISOString(),
+    };
+  }
+
+  /**
+   * A provider as the data plane sees it: the key (sealed in Postgres under the tenant id) re-sealed
+   * under the data-plane key and bound to its owner (the agent, or the tenant for its default).
+   */
+  private async providerSnapshot(
+    kind: string | null,
+    baseUrl: string | null,
+    sealedKey: string | null,
+    tenantId: string,
+    ownerId: string,
+  ): Promise<ProviderSnapshot | null> {
+    if (!kind || !baseUrl) return null;
+    return {
+      kind: kind as ProviderKind,
+      baseUrl,
+      sealedApiKey: sealedKey ? sealWithKey(this.dataPlaneKey, await this.cipher.open(sealedKey, tenantId), providerKeyAad(ownerId)) : null,
+    };
+  }
+
+  async tenantSnapshot(
+    tenant: Tenant & { issuers: { id: string; issuer: string; jwksUri: string; audience: string }[] },
+  ): Promise<TenantSnapshot> {
+    return {
+      id: tenant.id,
+      slug: tenant.slug,
+      status: tenant.status,
+      issuers: tenant.issuers.map((i) => ({ id: i.id, issuer: i.issuer, jwksUri: i.jwksUri, audience: i.audience })),
+      defaultProvider: await this.providerSnapshot(
+        tenant.defaultProviderKind,
+        tenant.defaultProviderBaseUrl,
+        tenant.sealedDefaultProviderKey,
+        tenant.id,
+        tenant.id,
+      ),
+      allowProviderKeys: tenant.allowProviderKeys,
+      updatedAt: tenant.updatedAt.toISOString(),
     };
   }
 
@@ -146,22 +192,13 @@ export class SnapshotPublisher implements OnModuleDestroy {
     });
   }
 
-  /** Tenant status and trusted issuers, read fresh from Postgres. */
+  /** Tenant status, trusted issuers and LLM provider settings, read fresh from Postgres. */
   async publishTenant(tenantId: string): Promise<void> {
     const tenant = await this.prisma.tenant.findUnique({ where: { id: tenantId }, include: { issuers: true } });
+    const snapshot = tenant ? await this.tenantSnapshot(tenant) : null;
     await this.write(async () => {
-      if (!tenant) {
-        await this.redis.del(this.keys.tenant(tenantId));
-      } else {
-        const snapshot: TenantSnapshot = {
-          id: tenant.id,
-          slug: tenant.slug,
-          status: tenant.status,
-          issuers: tenant.issuers.map((i) => ({ id: i.id, issuer: i.issuer, jwksUri: i.jwksUri, audience: i.audience })),
-          updatedAt: tenant.updatedAt.toISOString(),
-        };
-        await this.redis.set(this.keys.tenant(tenantId), JSON.stringify(snapshot));
-      }
+      if (!snapshot) await this.redis.del(this.keys.tenant(tenantId));
+      else await this.redis.set(this.keys.tenant(tenantId), JSON.stringify(snapshot));
       await this.notify({ kind: 'tenant', tenantId });
     });
   }
@@ -248,8 +285,13 @@ export class SnapshotPublisher implements OnModuleDestroy {
     const counts = { tenants: 0, agents: 0, apiKeys: 0, credentials: 0, mcpServers: 0 };
     await this.publishSessionKeys();
     for (const t of await this.prisma.tenant.findMany({ select: { id: true } })) {
-      await this.publishTenant(t.id);
-      counts.tenants++;
+      try {
+        await this.publishTenant(t.id);
+        counts.tenants++;
+      } catch (err) {
+        if (!(err instanceof SealError)) throw err;
+        this.logger.error({ id: t.id }, 'record cannot be unsealed with the configured master key; not published');
+      }
     }
     await this.eachBatch(
       (cursor) => this.prisma.agent.findMany({ take: BATCH, ...cursor, orderBy: { id: 'asc' } }),
