@@ -147,16 +147,26 @@ describe('LLM provider gateway admin API', () => {
     expect(created.status).toBe(201);
     const id: string = created.body.agent.id;
 
-    // Same provider, new base URL, no apiKey: the stored key stays.
+    // Same host, another path, no apiKey: the stored key stays.
     const moved = await http('PATCH', agents(`/${id}`), {
       token: t.adminKey,
-      body: { provider: { kind: 'anthropic', baseUrl: 'https://anthropic.internal/' } },
+      body: { provider: { kind: 'anthropic', baseUrl: 'https://api.anthropic.com/proxy/' } },
     });
     expect(moved.status).toBe(200);
-    expect(moved.body.provider).toEqual({ kind: 'anthropic', baseUrl: 'https://anthropic.internal', hasApiKey: true });
+    expect(moved.body.provider).toEqual({ kind: 'anthropic', baseUrl: 'https://api.anthropic.com/proxy', hasApiKey: true });
     let snap = await agentSnapshot(id);
     expect(snap.version).toBe(2);
     expect(openWithKey(dataPlaneKey, snap.provider!.sealedApiKey!, providerKeyAad(id))).toBe(first);
+
+    // Another host without the key sent again: refused, nothing changed (else the stored key could be
+    // pointed at a host of the editor's choosing).
+    const elsewhere = await http('PATCH', agents(`/${id}`), {
+      token: t.adminKey,
+      body: { provider: { kind: 'anthropic', baseUrl: 'https://collector.example' } },
+    });
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.body.error).toBe('provider.apiKey must be sent again when provider.baseUrl moves to another host');
+    expect((await agentSnapshot(id)).version).toBe(2);
 
     // A new key replaces it.
     const second = secret('second');
@@ -310,16 +320,22 @@ describe('LLM provider gateway admin API', () => {
       expect(snap.defaultProvider).toMatchObject({ kind: 'azure-openai', baseUrl: 'https://acme.openai.azure.com/openai' });
       expect(openWithKey(dataPlaneKey, snap.defaultProvider!.sealedApiKey!, providerKeyAad(t.tenantId))).toBe(key);
 
-      // Without apiKey the key stays; the flag can change alone.
+      // Without apiKey the key stays on the same host, and is asked for again on another; the flag can change alone.
       const kept = await http('PATCH', settings(), {
         token: t.adminKey,
-        body: { defaultProvider: { kind: 'azure-openai', baseUrl: 'https://acme2.openai.azure.com/openai' } },
+        body: { defaultProvider: { kind: 'azure-openai', baseUrl: 'https://acme.openai.azure.com/openai/v1' } },
       });
       expect(kept.body.defaultProvider).toEqual({
         kind: 'azure-openai',
-        baseUrl: 'https://acme2.openai.azure.com/openai',
+        baseUrl: 'https://acme.openai.azure.com/openai/v1',
         hasApiKey: true,
       });
+      const moved = await http('PATCH', settings(), {
+        token: t.adminKey,
+        body: { defaultProvider: { kind: 'azure-openai', baseUrl: 'https://acme2.openai.azure.com/openai' } },
+      });
+      expect(moved.status).toBe(400);
+      expect(moved.body.error).toMatch(/defaultProvider.apiKey must be sent again/);
       const flag = await http('PATCH', settings(), { token: t.adminKey, body: { allowProviderKeys: false } });
       expect(flag.body).toMatchObject({ allowProviderKeys: false, defaultProvider: { hasApiKey: true } });
       const snap2 = await tenantSnapshot(t.tenantId);

@@ -44,7 +44,11 @@ export class AgentsService {
     checkUpstream(dto.upstreamUrl);
     const allowedUpstreams = normaliseUpstreams(dto.allowedUpstreams ?? []);
     const budgets = checkBudgets(dto.budgets ?? []);
-    const provider = providerColumns(await prepareProvider(dto.provider ?? null, this.cipher, tenantId, 'provider'), null);
+    const provider = providerColumns(
+      await prepareProvider(dto.provider ?? null, this.cipher, tenantId, 'provider'),
+      { baseUrl: null, sealedKey: null },
+      'provider',
+    );
     const runtimeToken = generateToken('runtime');
     const agent = await this.agents.create(
       tenantId,
@@ -108,7 +112,7 @@ export class AgentsService {
       .sort();
     const withProvider = (current: Agent): AgentChange => {
       if (provider === undefined) return change;
-      const p = providerColumns(provider, current.sealedProviderKey);
+      const p = providerColumns(provider, { baseUrl: current.providerBaseUrl, sealedKey: current.sealedProviderKey }, 'provider');
       return { ...change, providerKind: p.kind, providerBaseUrl: p.baseUrl, sealedProviderKey: p.sealedKey };
     };
     return AgentResponseDto.from(await this.change(principal, id, withProvider, 'updated', fields));

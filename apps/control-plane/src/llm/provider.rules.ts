@@ -84,8 +84,20 @@ export async function prepareProvider(
   return { kind: input.kind, baseUrl, sealedKey };
 }
 
-/** The columns a prepared write leaves, given the sealed key stored now. */
-export function providerColumns(p: PreparedProvider, currentSealedKey: string | null): ProviderColumns {
+/**
+ * The columns a prepared write leaves, given what is stored now. A kept key stays only on the same
+ * origin: moving the provider to another host needs the key sent again, or whoever may edit the agent
+ * could point the stored key at a host of their own.
+ */
+export function providerColumns(
+  p: PreparedProvider,
+  current: { baseUrl: string | null; sealedKey: string | null },
+  field: string,
+): ProviderColumns {
   if (p === null) return NO_PROVIDER;
-  return { kind: p.kind, baseUrl: p.baseUrl, sealedKey: p.sealedKey === KEEP_KEY ? currentSealedKey : p.sealedKey };
+  if (p.sealedKey !== KEEP_KEY) return { kind: p.kind, baseUrl: p.baseUrl, sealedKey: p.sealedKey };
+  if (current.sealedKey !== null && (current.baseUrl === null || new URL(current.baseUrl).origin !== new URL(p.baseUrl).origin)) {
+    throw new DomainError('bad_request', `${field}.apiKey must be sent again when ${field}.baseUrl moves to another host`);
+  }
+  return { kind: p.kind, baseUrl: p.baseUrl, sealedKey: current.sealedKey };
 }

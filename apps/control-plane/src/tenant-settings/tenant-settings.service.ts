@@ -31,7 +31,11 @@ export class TenantSettingsService {
     const t = await this.tenants.update(tenantId, (current) => {
       const change: TenantSettingsChange = {};
       if (provider !== undefined) {
-        const p = providerColumns(provider, current.sealedDefaultProviderKey);
+        const p = providerColumns(
+          provider,
+          { baseUrl: current.defaultProviderBaseUrl, sealedKey: current.sealedDefaultProviderKey },
+          'defaultProvider',
+        );
         change.defaultProviderKind = p.kind;
         change.defaultProviderBaseUrl = p.baseUrl;
         change.sealedDefaultProviderKey = p.sealedKey;
