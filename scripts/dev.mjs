@@ -68,16 +68,30 @@ function startDemoUpstream(port) {
       const chunks = [];
       req.on('data', (c) => chunks.push(c));
       req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({
-            agent: 'demo',
-            method: req.method,
-            path: req.url,
-            headers: req.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
+        if (req.method === 'POST' && req.url?.split('?')[0].endsWith('/chat/completions')) {
+          // A keyless local "provider" for the LLM gateway demo: echoes the last message back.
+          let said = '';
+          try {
+            said = JSON.parse(body).messages?.at(-1)?.content ?? '';
+          } catch {
+            /* not JSON: nothing to echo */
+          }
+          const reply = `demo provider heard: ${typeof said === 'string' ? said : JSON.stringify(said)}`;
+          res.end(
+            JSON.stringify({
+              id: `chatcmpl-demo-${Date.now()}`,
+              object: 'chat.completion',
+              created: Math.floor(Date.now() / 1000),
+              model: 'demo',
+              choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+              usage: { prompt_tokens: said.length, completion_tokens: reply.length, total_tokens: said.length + reply.length },
+            }),
+          );
+          return;
+        }
+        res.end(JSON.stringify({ agent: 'demo', method: req.method, path: req.url, headers: req.headers, body }));
       });
     });
     server.once('error', reject);
@@ -130,7 +144,7 @@ async function api(method, url, token, body) {
 
 /** The demo tenant and agent: reused from dev.json while they still exist, else made anew. */
 async function demo(cp, secrets, upstreamUrl) {
-  // The demo upstream also answers OpenAI-format chat completions: a keyless local "provider".
+  // The demo upstream also answers OpenAI-format chat completions (an echo): a keyless local "provider".
   const provider = { kind: 'openai-compatible', baseUrl: `${upstreamUrl}/v1` };
   const file = path.join(STATE_DIR, 'dev.json');
   const saved = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;

@@ -59,12 +59,16 @@ export class AuditService {
     }
   }
 
-  /** Full verify: every entry recomputes, and the chain still reaches its recorded head (no tail removed). */
+  /**
+   * Full verify: every entry recomputes, and the chain still reaches its recorded head (no tail
+   * removed). The head is read first and the chain recomputed up to it: a worker appending meanwhile
+   * adds entries past that head, which must not read as a broken chain.
+   */
   async verifyAgent(tenantId: string, agentId: string): Promise<FullVerifyDto> {
     await this.owned(tenantId, agentId);
-    const verdict = await this.recompute(agentId);
-    if (!verdict.valid) return { valid: false, length: verdict.length, firstBadSequence: verdict.firstBadSequence! };
     const head = await this.audit.head(agentId);
+    const verdict = await this.recompute(agentId, head?.seq);
+    if (!verdict.valid) return { valid: false, length: verdict.length, firstBadSequence: verdict.firstBadSequence! };
     if (head && (head.seq !== verdict.head.seq || head.stateHash !== verdict.head.stateHash)) {
       return { valid: false, length: verdict.length, firstBadSequence: verdict.head.seq + 1 };
     }
