@@ -6,8 +6,8 @@ import { Redis } from 'ioredis';
 import { createRemoteJWKSet, jwtVerify, SignJWT } from 'jose';
 import { WebSocket } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queuePrefix, redisKeys, SESSION_TOKEN_ISSUER, type RequestStampEvent } from '@portcullis/contracts';
-import { http } from '@portcullis/testing';
+import { redisKeys, SESSION_TOKEN_ISSUER, type RequestStampEvent, type StampEvent } from '@portcullis/contracts';
+import { http, queuedStamps } from '@portcullis/testing';
 import { startIdp, startStack, waitFor, type Idp, type Stack } from './proxy-stack.js';
 
 describe('proxy', () => {
@@ -301,14 +301,15 @@ describe('proxy', () => {
     expect(await redis.get(keys.agent(a.id))).not.toBeNull();
   });
 
-  it('enqueues one stamp per request, job id = request id, with digests and no secrets', async () => {
+  it('enqueues one stamp per request, packed per flush, with digests and no secrets', async () => {
     const a = await s.agent(t.adminKey, { upstreamSecret: 'stamp-s3cret' });
     const res = await invoke(proxy, a.id, { authorization: `Bearer ${a.token}` }, '/x', { method: 'POST', body: 'hello' });
     const id = res.headers.get('x-gateway-request-id')!;
-    const jobKey = `${queuePrefix(s.env.PORTCULLIS_REDIS_PREFIX)}:stamps:${id}`;
-    await expect.poll(() => redis.hget(jobKey, 'data'), { timeout: 3000 }).not.toBeNull();
-    const data = (await redis.hget(jobKey, 'data'))!;
-    const event = JSON.parse(data) as RequestStampEvent;
+    const ours = async (): Promise<StampEvent[]> =>
+      (await queuedStamps(s.env.REDIS_URL, s.env.PORTCULLIS_REDIS_PREFIX)).filter((e) => e.requestId === id);
+    await expect.poll(async () => (await ours()).length, { timeout: 3000 }).toBe(1);
+    const [event] = (await ours()) as [RequestStampEvent];
+    const data = JSON.stringify(event);
     expect(event).toMatchObject({
       type: 'request',
       requestId: id,

@@ -10,8 +10,9 @@ import {
   type ChainEntry,
   type SignedCheckpoint,
 } from '@portcullis/domain';
+import { stampPackJobId } from '@portcullis/contracts';
 import type { RunningApp } from '@portcullis/testing';
-import { enqueue, pool, requestEvent, stampCount, stampsQueue, startWorker, waitFor, workerEnv } from './helpers.js';
+import { enqueue, enqueueSingles, pool, requestEvent, stampCount, stampsQueue, startWorker, waitFor, workerEnv } from './helpers.js';
 
 async function chainOf(db: pg.Pool, agentId: string): Promise<(ChainEntry & { requestId: string })[]> {
   const r = await db.query<{ seq: number; event: string; prev_hash: string; state_hash: string; request_id: string }>(
@@ -70,8 +71,8 @@ describe('stamp worker', () => {
     const agentId = randomUUID();
     const N = 3000;
     const events = Array.from({ length: N }, (_, i) => requestEvent(agentId, tenantId, i));
-    // Small chunks, so both processes pick up jobs of this agent while the other is appending.
-    await enqueue(queue, events, 50);
+    // Small packs, so both processes pick up jobs of this agent while the other is appending.
+    await enqueue(queue, events, 20);
     await waitFor(async () => (await stampCount(db, agentId)) === N);
     const chain = await chainOf(db, agentId);
     expect(chain.map((e) => e.seq)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
@@ -79,15 +80,17 @@ describe('stamp worker', () => {
     expect(new Set(chain.map((e) => e.requestId)).size).toBe(N);
   });
 
-  it('a replayed job (same request id) adds nothing', async () => {
+  it('a replayed job (same request id) adds nothing, whether sent alone or packed differently', async () => {
     const tenantId = randomUUID();
     const agentId = randomUUID();
     const events = Array.from({ length: 50 }, (_, i) => requestEvent(agentId, tenantId, i));
     await enqueue(queue, events);
     await waitFor(async () => (await stampCount(db, agentId)) === 50);
     const before = await chainOf(db, agentId);
-    // Completed jobs are removed, so these are new jobs with the same ids: a proxy spool replay.
-    await enqueue(queue, [...events.slice(0, 20), ...events.slice(0, 20)]);
+    // Completed jobs are removed, so these are new jobs carrying the same request ids: a proxy spool
+    // replay (packed differently, with repeats inside one pack), and the control plane's single jobs.
+    await enqueue(queue, [...events.slice(0, 20), ...events.slice(0, 20)], 7);
+    await enqueueSingles(queue, events.slice(30, 40));
     const marker = requestEvent(agentId, tenantId, 99);
     await enqueue(queue, [marker]);
     await waitFor(async () => (await stampCount(db, agentId)) === 51);
@@ -98,31 +101,24 @@ describe('stamp worker', () => {
     expect(verifyChain(agentId, after).valid).toBe(true);
   });
 
-  it('a job packing several events appends each once, also when replayed', async () => {
+  it('one job per event (the control plane) and packs of many (the proxy) land on one chain in order', async () => {
     const tenantId = randomUUID();
     const agents = [randomUUID(), randomUUID()];
     const events = Array.from({ length: 30 }, (_, i) => requestEvent(agents[i % 2]!, tenantId, i));
-    await queue.add('stamps', { events });
-    await queue.add('stamps', { events: events.slice(10) });
+    await enqueueSingles(queue, events.slice(0, 10));
+    await enqueue(queue, events.slice(10));
     await waitFor(async () => (await stampCount(db, agents[0]!)) === 15 && (await stampCount(db, agents[1]!)) === 15);
-    await waitFor(async () => {
-      const c = await queue.getJobCounts('wait', 'active');
-      return (c.wait ?? 0) + (c.active ?? 0) === 0;
-    });
-    for (const a of agents) {
-      expect(await stampCount(db, a)).toBe(15);
-      expect(verifyChain(a, await chainOf(db, a)).valid).toBe(true);
-    }
+    for (const a of agents) expect(verifyChain(a, await chainOf(db, a)).valid).toBe(true);
   });
 
-  it('an event that can never be appended fails its job and touches no chain', async () => {
+  it('an event that can never be appended fails its job and touches no chain; the rest of its pack lands', async () => {
     const tenantId = randomUUID();
     const agentId = randomUUID();
     await enqueue(queue, [requestEvent(agentId, tenantId, 1)]);
     await waitFor(async () => (await stampCount(db, agentId)) === 1);
     const wrongTenant = requestEvent(agentId, randomUUID(), 2);
     const badId = { ...requestEvent('not-a-uuid', tenantId, 3) };
-    await enqueue(queue, [wrongTenant, badId]);
+    await enqueueSingles(queue, [wrongTenant, badId]);
     await waitFor(async () => {
       const states = await Promise.all([queue.getJobState(wrongTenant.requestId), queue.getJobState(badId.requestId)]);
       return states.every((s) => s === 'failed');
@@ -130,6 +126,15 @@ describe('stamp worker', () => {
     expect(await stampCount(db, agentId)).toBe(1);
     await queue.remove(wrongTenant.requestId);
     await queue.remove(badId.requestId);
+
+    const good = requestEvent(agentId, tenantId, 4);
+    const pack = [good, { ...requestEvent(agentId, tenantId, 5), tenantId: randomUUID() }];
+    await enqueue(queue, pack);
+    const packId = stampPackJobId(pack);
+    await waitFor(async () => (await queue.getJobState(packId)) === 'failed');
+    const chain = await chainOf(db, agentId);
+    expect(chain.map((e) => e.requestId)).toEqual([expect.any(String), good.requestId]);
+    await queue.remove(packId);
   });
 
   it('signs checkpoints of the heads; one catches removed tail entries', async () => {

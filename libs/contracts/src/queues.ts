@@ -108,6 +108,21 @@ export interface VaultStampEvent {
  */
 export type StampEvent = RequestStampEvent | AdminStampEvent | VaultStampEvent | WalletStampEvent;
 
+/**
+ * A job on QUEUES.stamps carries one StampEvent, or a pack of them: the proxy sends everything one
+ * flush collected as a single job, since BullMQ's per-job work (two Lua scripts, serialising and
+ * parsing) costs more than appending the stamp itself. Idempotence does not rest on the job id: the
+ * worker skips a request id already on the agent's chain, so a pack sent twice adds nothing.
+ */
+export interface StampPack {
+  events: StampEvent[];
+}
+
+/** A pack's job id: derived from its first event, so the same pack replayed (a spool drain cut short) is one job. */
+export function stampPackJobId(events: readonly Pick<StampEvent, 'requestId'>[]): string {
+  return `pack-${events[0]?.requestId ?? 'empty'}-${events.length}`;
+}
+
 /** A lease's expiry: a delayed job on QUEUES.leases, job id `lease-<leaseId>`, due at the lease's end. */
 export interface LeaseExpiryJob {
   leaseId: string;

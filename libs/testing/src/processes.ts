@@ -11,9 +11,17 @@ export interface RunningApp {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts a built app (`apps/<name>/dist/main.js`) as its own process and waits for `/healthz`. */
-export async function spawnApp(name: 'control-plane' | 'proxy' | 'worker', port: number, env: Record<string, string>): Promise<RunningApp> {
-  const child = spawn(process.execPath, [`${REPO_ROOT}apps/${name}/dist/main.js`], {
+/**
+ * Starts a built app (`apps/<name>/dist/main.js`) as its own process and waits for `/healthz`.
+ * `nodeArgs` go to node before the script (a benchmark's `--cpu-prof`, which NODE_OPTIONS refuses).
+ */
+export async function spawnApp(
+  name: 'control-plane' | 'proxy' | 'worker',
+  port: number,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<RunningApp> {
+  const child = spawn(process.execPath, [...nodeArgs, `${REPO_ROOT}apps/${name}/dist/main.js`], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,9 @@
 /**
  * Stamp events leave the request path at once: `emit` only pushes to an in-memory batch. A timer
- * (every `flushMs`, or as soon as `batchSize` events wait) sends the batch with one `Queue.addBulk`,
- * job id = request id, so a replay after a partial failure adds nothing twice.
+ * (every `flushMs`, or as soon as `batchSize` events wait) sends the batch as one packed job
+ * (`StampPack`): one Redis round trip and one BullMQ job per flush instead of one per request. A
+ * replay (the same pack, or the same events packed differently after a spool drain) adds nothing
+ * twice: the worker skips request ids already on the chain.
  *
  * Nothing is lost while Redis is unreachable: a batch that cannot be sent is appended, one JSON event
  * per line, to a local spool file; when the connection is ready again the spool is renamed (so new
@@ -14,7 +16,7 @@ import { dirname } from 'node:path';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUES, queuePrefix, type RequestStampEvent, type WalletStampEvent } from '@portcullis/contracts';
+import { QUEUES, queuePrefix, stampPackJobId, type RequestStampEvent, type StampPack, type WalletStampEvent } from '@portcullis/contracts';
 import type { ProxyMetrics } from '../metrics.js';
 
 /** What the proxy stamps: proxied requests, and the wallet's MCP sessions and tool calls. */
@@ -30,18 +32,18 @@ export interface StampEmitterOptions {
   metrics: ProxyMetrics;
 }
 
-const JOB_OPTIONS = { removeOnComplete: 10_000, removeOnFail: false, attempts: 10, backoff: { type: 'exponential', delay: 500 } } as const;
+const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: false, attempts: 10, backoff: { type: 'exponential', delay: 500 } } as const;
 
 export class StampEmitter {
   private batch: ProxyStampEvent[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly queue: Queue;
+  private readonly queue: Queue<StampPack>;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
 
   constructor(private readonly o: StampEmitterOptions) {
-    this.queue = new Queue(QUEUES.stamps, { connection: o.connection, prefix: queuePrefix(o.redisPrefix) });
-    this.queue.on('error', () => undefined); // connection errors surface as failed addBulk calls
+    this.queue = new Queue<StampPack>(QUEUES.stamps, { connection: o.connection, prefix: queuePrefix(o.redisPrefix) });
+    this.queue.on('error', () => undefined); // connection errors surface as failed add calls
     o.connection.on('ready', () => void this.serial(() => this.drain()));
     if (o.connection.status === 'ready') void this.serial(() => this.drain());
   }
@@ -82,7 +84,7 @@ export class StampEmitter {
   }
 
   private add(events: ProxyStampEvent[]): Promise<unknown> {
-    return this.queue.addBulk(events.map((data) => ({ name: data.type, data, opts: { ...JOB_OPTIONS, jobId: data.requestId } })));
+    return this.queue.add('pack', { events }, { ...JOB_OPTIONS, jobId: stampPackJobId(events) });
   }
 
   private serial(op: () => Promise<void>): Promise<void> {
