@@ -77,16 +77,8 @@ export async function appendBatch(client: PoolClient, inputs: readonly StampInpu
     );
     const onChain = new Set(seen.rows.map((r) => `${r.agent_id} ${r.request_id}`));
 
-    const rows = {
-      agent: [] as string[],
-      seq: [] as number[],
-      tenant: [] as string[],
-      req: [] as string[],
-      type: [] as string[],
-      event: [] as string[],
-      prev: [] as string[],
-      state: [] as string[],
-    };
+    // One JSON parameter for all rows: JSON.stringify is native, where pg escapes text[] elements in JS.
+    const rows: { a: string; s: number; t: string; r: string; y: string; e: string; p: string; h: string }[] = [];
     const newHeads = { agent: [] as string[], seq: [] as number[], state: [] as string[] };
     for (const head of heads.rows) {
       const accepted: number[] = [];
@@ -107,25 +99,19 @@ export async function appendBatch(client: PoolClient, inputs: readonly StampInpu
         const s = inputs[i]!;
         const e = { seq: prev.seq + 1, event: s.canonical, prevHash: prev.stateHash, stateHash: stateHash(prev.stateHash, s.canonical) };
         prev = e;
-        rows.agent.push(s.agentId);
-        rows.seq.push(e.seq);
-        rows.tenant.push(s.tenantId);
-        rows.req.push(s.requestId);
-        rows.type.push(s.type);
-        rows.event.push(e.event);
-        rows.prev.push(e.prevHash);
-        rows.state.push(e.stateHash);
+        rows.push({ a: s.agentId, s: e.seq, t: s.tenantId, r: s.requestId, y: s.type, e: e.event, p: e.prevHash, h: e.stateHash });
         outcomes[i] = { kind: 'appended', seq: e.seq, stateHash: e.stateHash };
       }
       newHeads.agent.push(head.agent_id);
       newHeads.seq.push(prev.seq);
       newHeads.state.push(prev.stateHash);
     }
-    if (rows.agent.length) {
+    if (rows.length) {
       await client.query(
         `INSERT INTO stamps (agent_id, seq, tenant_id, request_id, event_type, event, prev_hash, state_hash)
-         SELECT * FROM unnest($1::uuid[], $2::int[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
-        [rows.agent, rows.seq, rows.tenant, rows.req, rows.type, rows.event, rows.prev, rows.state],
+         SELECT a, s, t, r, y, e, p, h FROM json_to_recordset($1::json)
+           AS x(a uuid, s int, t uuid, r text, y text, e text, p text, h text)`,
+        [JSON.stringify(rows)],
       );
       await client.query(
         `UPDATE chain_heads h SET seq = u.seq, state_hash = u.state_hash, updated_at = now()

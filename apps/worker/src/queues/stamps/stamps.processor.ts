@@ -44,7 +44,8 @@ const MAX_BACKOFF_MS = 5_000;
  * each other's row locks, and each agent's jobs keep their arrival order within this process.
  */
 export class StampBatcher {
-  private pending: Pending[] = [];
+  /** Waiting jobs by agent, each list in arrival order; the map keeps agents in order of first arrival. */
+  private readonly pending = new Map<string, Pending[]>();
   private scheduled = false;
   private inFlight = 0;
   private readonly busy = new Set<string>();
@@ -59,7 +60,9 @@ export class StampBatcher {
 
   append(input: StampInput): Promise<AppendOutcome> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ input, resolve, reject });
+      const list = this.pending.get(input.agentId);
+      if (list) list.push({ input, resolve, reject });
+      else this.pending.set(input.agentId, [{ input, resolve, reject }]);
       // setImmediate lets every job BullMQ delivered in this turn join the batch before it goes.
       if (!this.scheduled) {
         this.scheduled = true;
@@ -72,36 +75,39 @@ export class StampBatcher {
   }
 
   private kick(): void {
-    while (this.inFlight < this.maxInFlight && this.pending.length) {
-      const batch = this.take();
+    while (this.inFlight < this.maxInFlight && this.pending.size) {
+      const { batch, agents } = this.take();
       if (!batch.length) return;
       this.inFlight++;
       void this.run(batch).finally(() => {
         this.inFlight--;
-        for (const p of batch) this.busy.delete(p.input.agentId);
+        for (const a of agents) this.busy.delete(a);
         this.kick();
       });
     }
   }
 
-  /** The oldest pending jobs whose agents are not in flight, up to batchSize. */
-  private take(): Pending[] {
+  /**
+   * The oldest waiting jobs of agents not in flight, up to batchSize. An agent whose list does not
+   * fit whole stays busy until this batch commits, so the rest of its list keeps its order.
+   */
+  private take(): { batch: Pending[]; agents: string[] } {
     const batch: Pending[] = [];
-    const rest: Pending[] = [];
-    const taken = new Set<string>();
-    for (const p of this.pending) {
-      const agent = p.input.agentId;
-      if (batch.length < this.batchSize && !this.busy.has(agent)) {
-        batch.push(p);
-        taken.add(agent);
+    const agents: string[] = [];
+    for (const [agent, list] of this.pending) {
+      if (batch.length >= this.batchSize) break;
+      if (this.busy.has(agent)) continue;
+      const room = this.batchSize - batch.length;
+      if (list.length <= room) {
+        for (const p of list) batch.push(p);
+        this.pending.delete(agent);
       } else {
-        rest.push(p);
+        for (const p of list.splice(0, room)) batch.push(p);
       }
+      this.busy.add(agent);
+      agents.push(agent);
     }
-    // An agent split across this batch and `rest` is busy until the batch commits, so `rest` keeps order.
-    for (const a of taken) this.busy.add(a);
-    this.pending = rest;
-    return batch;
+    return { batch, agents };
   }
 
   private async run(batch: Pending[]): Promise<void> {
