@@ -74,8 +74,8 @@ export async function startBenchStack({ proxies = 1, proxyEnv = {} } = {}) {
     PORTCULLIS_STAMP_SPOOL_PATH: `${ROOT}/.portcullis/bench-${runId}.spool`,
     LOG_LEVEL: 'warn',
   };
-  const startProxy = async (extra = {}) => {
-    const p = await spawnApp('proxy', await freePort(), { ...basePxEnv, ...proxyEnv, ...extra });
+  const startProxy = async (extra = {}, nodeArgs = []) => {
+    const p = await spawnApp('proxy', await freePort(), { ...basePxEnv, ...proxyEnv, ...extra }, nodeArgs);
     pxs.push(p);
     for (;;) {
       if ((await fetch(`${p.url}/readyz`)).ok) break;
