@@ -11,8 +11,8 @@
 // Then it waits for the queue to drain and checks, for each agent: stamps = requests answered, no
 // request id twice, and the chain verifies from genesis.
 //
-// Load: by default events are enqueued directly, the way the proxy does (Queue.addBulk every few ms,
-// job id = request id), with an in-memory spool standing in for the proxy's file spool while Redis is
+// Load: by default events are enqueued directly, the way the proxy does (one packed job of up to
+// 200 events every few ms), with an in-memory spool standing in for the proxy's file spool while Redis is
 // away. With --proxy <url> --token <art_…> --agent <id> the load instead goes through a running proxy
 // (which must use this script's Redis: see the printed REDIS_URL; start it after the script prints
 // "services up", or point it at --redis-port) and "answered" counts HTTP responses from the proxy.
@@ -32,6 +32,7 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { ROOT, freePort, migrate, portOpen } from '../../../scripts/lib/services.mjs';
 import { verifyChain } from '../../../libs/domain/dist/index.js';
+import { stampPackJobId } from '../../../libs/contracts/dist/index.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -194,6 +195,13 @@ const answered = new Map(); // agentId -> Set of request ids the "proxy" answere
 const ADMIN_EVENTS = opts.proxy || opts['through-proxy'] ? 0 : 25;
 let running = true;
 
+/** Events as the proxy enqueues them: one job per 200. */
+const packs = (events) =>
+  Array.from({ length: Math.ceil(events.length / 200) }, (_, k) => {
+    const pack = events.slice(k * 200, (k + 1) * 200);
+    return { name: 'pack', data: { events: pack }, opts: { jobId: stampPackJobId(pack), removeOnComplete: true } };
+  });
+
 async function directLoad() {
   const tenantId = (loadTenant = randomUUID());
   const agents = Array.from({ length: Number(opts.agents) }, () => randomUUID());
@@ -235,7 +243,7 @@ async function directLoad() {
     if (spool.length) {
       const batch = spool.slice(0, 2000);
       try {
-        await queue.addBulk(batch.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })));
+        await queue.addBulk(packs(batch));
         spool = spool.slice(batch.length);
       } catch {
         // Redis away: keep spooling; the request path never waits for it.
@@ -245,9 +253,7 @@ async function directLoad() {
   }
   while (spool.length) {
     try {
-      await queue.addBulk(
-        spool.slice(0, 2000).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })),
-      );
+      await queue.addBulk(packs(spool.slice(0, 2000)));
       spool = spool.slice(2000);
     } catch {
       await sleep(200);

@@ -3,9 +3,10 @@
 //   pnpm run build && node apps/worker/bench/throughput.mjs [--events 60000] [--agents 50] [--workers 1,2]
 //
 // Uses a fresh, migrated database and its own Redis prefix on the local services (dropped afterwards).
-// Events are enqueued the way the proxy does: Queue.addBulk in chunks, job id = request id. The
-// backlog is pre-filled, then workers start, so the figure is the append rate, not the enqueue rate;
-// with --paced R it instead enqueues at R events/s while workers run and reports the peak backlog.
+// Events are enqueued the way the proxy does: one packed job (`{events}`) per flush of up to 200.
+// The backlog is pre-filled, then workers start, so the figure is the append rate, not the enqueue
+// rate; with --paced R it instead enqueues at R events/s while workers run and reports the peak backlog.
+// --per-job 1 enqueues one event per job (job id = request id), as the control plane does.
 import { randomUUID, randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -14,6 +15,7 @@ import { Queue } from 'bullmq';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { stampPackJobId } from '../../../libs/contracts/dist/index.js';
 import { ROOT, createDatabase, dropDatabase, ensureServices, freePort, migrate } from '../../../scripts/lib/services.mjs';
 
 const { values: opts } = parseArgs({
@@ -23,10 +25,9 @@ const { values: opts } = parseArgs({
     workers: { type: 'string', default: '1,2' },
     paced: { type: 'string' },
     'batch-size': { type: 'string', default: '500' },
-    concurrency: { type: 'string', default: '1000' },
-    // Events per job: 1 is the proxy's contract today (job id = request id); >1 packs events into
-    // `{ events: [...] }` jobs, which the worker also accepts, to show what the per-job overhead costs.
-    'per-job': { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '100' },
+    // Events per job: the proxy packs each flush (PORTCULLIS_STAMP_BATCH_SIZE, 200) into one job.
+    'per-job': { type: 'string', default: '200' },
   },
 });
 const EVENTS = Number(opts.events);
@@ -125,48 +126,46 @@ try {
     let peak = 0;
     let children;
     let t0;
+    let cpu0;
+    const per = Number(opts['per-job']);
+    const jobsOf = (slice) =>
+      per === 1
+        ? slice.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } }))
+        : Array.from({ length: Math.ceil(slice.length / per) }, (_, k) => {
+            const pack = slice.slice(k * per, (k + 1) * per);
+            return {
+              name: 'pack',
+              data: { events: pack },
+              opts: { jobId: stampPackJobId(pack), removeOnComplete: true },
+            };
+          });
     if (!opts.paced) {
-      const per = Number(opts['per-job']);
-      for (let i = 0; i < events.length; i += 1000) {
-        const slice = events.slice(i, i + 1000);
-        const jobs =
-          per === 1
-            ? slice.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } }))
-            : Array.from({ length: Math.ceil(slice.length / per) }, (_, k) => ({
-                name: 'stamps',
-                data: { events: slice.slice(k * per, (k + 1) * per) },
-                opts: { removeOnComplete: true },
-              }));
-        await queue.addBulk(jobs);
-      }
+      for (let i = 0; i < events.length; i += 1000) await queue.addBulk(jobsOf(events.slice(i, i + 1000)));
       children = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
       t0 = performance.now();
+      cpu0 = { redis: await redisCpu(), worker: children.reduce((sum, c) => sum + procCpu(c.pid), 0) };
     } else {
       children = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
       t0 = performance.now();
+      cpu0 = { redis: await redisCpu(), worker: children.reduce((sum, c) => sum + procCpu(c.pid), 0) };
       const rate = Number(opts.paced);
       const tick = 20; // ms: the proxy flushes its batch every few ms
       for (let sent = 0; sent < events.length;) {
         const due = Math.min(events.length, Math.floor(((performance.now() - t0) / 1000) * rate));
         if (due > sent) {
-          await queue.addBulk(
-            events.slice(sent, due).map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } })),
-          );
+          await queue.addBulk(jobsOf(events.slice(sent, due)));
           sent = due;
-          const c = await queue.getJobCounts('wait');
-          peak = Math.max(peak, c.wait);
+          peak = Math.max(peak, sent - ((await count()) - base));
         }
         await new Promise((r) => setTimeout(r, tick));
       }
     }
-    const redis0 = await redisCpu();
-    const worker0 = children.reduce((sum, c) => sum + procCpu(c.pid), 0);
     while ((await count()) - base < EVENTS) await new Promise((r) => setTimeout(r, 50));
     const seconds = (performance.now() - t0) / 1000;
     const perStamp = (s) => Math.round((s * 1e6) / EVENTS);
     const cpu = {
-      worker: perStamp(children.reduce((sum, c) => sum + procCpu(c.pid), 0) - worker0),
-      redis: perStamp((await redisCpu()) - redis0),
+      worker: perStamp(children.reduce((sum, c) => sum + procCpu(c.pid), 0) - cpu0.worker),
+      redis: perStamp((await redisCpu()) - cpu0.redis),
       postgres: perStamp(await pgCpu()),
     };
     if (process.env.BENCH_METRICS) {
@@ -192,7 +191,7 @@ try {
     const line =
       `${n} worker(s): ${EVENTS} stamps over ${AGENTS} agents in ${seconds.toFixed(2)} s = ${Math.round(EVENTS / seconds)} stamps/s` +
       (n > 1 ? ` (${Math.round(EVENTS / seconds / n)} per worker)` : '') +
-      (opts.paced ? `; offered ${opts.paced}/s, peak backlog ${peak}` : '');
+      (opts.paced ? `; offered ${opts.paced}/s, peak backlog ${peak} stamps` : '');
     console.log(line);
     console.log(`  CPU per stamp: worker ${cpu.worker} µs, Redis ${cpu.redis} µs, Postgres backends ${cpu.postgres} µs`);
   }

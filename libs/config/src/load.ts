@@ -242,7 +242,7 @@ const workerShape = {
   /** Most stamp jobs appended in one Postgres transaction. */
   PORTCULLIS_STAMP_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
   /** Stamp jobs a worker process holds at once (BullMQ concurrency); batches form from these. */
-  PORTCULLIS_STAMP_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  PORTCULLIS_STAMP_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(100),
   PORTCULLIS_DB_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
 };
 
