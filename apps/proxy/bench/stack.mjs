@@ -17,9 +17,9 @@ export function child(script, args) {
   });
 }
 
-export function run(cmd, args) {
+export function run(cmd, args, env = {}) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
     proc.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited with ${code}`))));
