@@ -48,6 +48,9 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(canonicalJson('😀 é <>&')).toBe('"😀 é <>&"');
     expect(() => canonicalJson('\ud83d')).toThrow(CanonicalJsonError);
     expect(() => canonicalJson({ ['\ude00x']: 1 })).toThrow(CanonicalJsonError);
+    // Text that merely spells an escape is an ordinary string.
+    expect(canonicalJson('\\ud83d')).toBe('"\\\\ud83d"');
+    expect(() => canonicalJson(['ok', 'x\udbff'])).toThrow(CanonicalJsonError);
   });
 
   it('sorts keys by UTF-16 code units (RFC 8785 §3.2.3 example) and recursively', () => {

@@ -8,7 +8,8 @@
  *   GET  /bench?delayMs=D         → ~1 KB JSON, optionally after D ms (benchmarks)
  *   POST /v1/chat/completions     → OpenAI-shaped completion; with `"stream": true`, SSE chunks
  *   WebSocket upgrade on any path → echoes every text frame back, plus the upgrade's headers first
- * Every request is also recorded in `received`.
+ * Every request is also recorded in `received` (but `/bench`, and nothing with `record: false`, which
+ * a benchmark's upstream needs: millions of kept requests would slow it down as its heap grows).
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -40,7 +41,7 @@ const BENCH_BODY = JSON.stringify({
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export function startFakeUpstream(port = 0, host = '127.0.0.1'): Promise<FakeUpstream> {
+export function startFakeUpstream(port = 0, host = '127.0.0.1', { record = true }: { record?: boolean } = {}): Promise<FakeUpstream> {
   const received: ReceivedRequest[] = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://upstream');
@@ -61,7 +62,7 @@ export function startFakeUpstream(port = 0, host = '127.0.0.1'): Promise<FakeUps
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const entry = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body };
-      received.push(entry);
+      if (record) received.push(entry);
       void respond(url, entry, q);
     });
     const respond = async (u: URL, entry: ReceivedRequest, qq: typeof q): Promise<void> => {
