@@ -32,7 +32,7 @@ import { Queue } from 'bullmq';
 import pg from 'pg';
 import { ROOT, freePort, migrate, portOpen } from '../../../scripts/lib/services.mjs';
 import { verifyChain } from '../../../libs/domain/dist/index.js';
-import { stampPackJobId } from '../../../libs/contracts/dist/index.js';
+import { stampPackJobs } from '../../../libs/contracts/dist/index.js';
 
 const { values: opts } = parseArgs({
   options: {
@@ -195,13 +195,6 @@ const answered = new Map(); // agentId -> Set of request ids the "proxy" answere
 const ADMIN_EVENTS = opts.proxy || opts['through-proxy'] ? 0 : 25;
 let running = true;
 
-/** Events as the proxy enqueues them: one job per 200. */
-const packs = (events) =>
-  Array.from({ length: Math.ceil(events.length / 200) }, (_, k) => {
-    const pack = events.slice(k * 200, (k + 1) * 200);
-    return { name: 'pack', data: { events: pack }, opts: { jobId: stampPackJobId(pack), removeOnComplete: true } };
-  });
-
 async function directLoad() {
   const tenantId = (loadTenant = randomUUID());
   const agents = Array.from({ length: Number(opts.agents) }, () => randomUUID());
@@ -243,7 +236,7 @@ async function directLoad() {
     if (spool.length) {
       const batch = spool.slice(0, 2000);
       try {
-        await queue.addBulk(packs(batch));
+        await queue.addBulk(stampPackJobs(batch));
         spool = spool.slice(batch.length);
       } catch {
         // Redis away: keep spooling; the request path never waits for it.
@@ -253,7 +246,7 @@ async function directLoad() {
   }
   while (spool.length) {
     try {
-      await queue.addBulk(packs(spool.slice(0, 2000)));
+      await queue.addBulk(stampPackJobs(spool.slice(0, 2000)));
       spool = spool.slice(2000);
     } catch {
       await sleep(200);

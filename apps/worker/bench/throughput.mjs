@@ -15,7 +15,7 @@ import { Queue } from 'bullmq';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { stampPackJobId } from '../../../libs/contracts/dist/index.js';
+import { stampPackJobs } from '../../../libs/contracts/dist/index.js';
 import { ROOT, createDatabase, dropDatabase, ensureServices, freePort, migrate } from '../../../scripts/lib/services.mjs';
 
 const { values: opts } = parseArgs({
@@ -131,14 +131,7 @@ try {
     const jobsOf = (slice) =>
       per === 1
         ? slice.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } }))
-        : Array.from({ length: Math.ceil(slice.length / per) }, (_, k) => {
-            const pack = slice.slice(k * per, (k + 1) * per);
-            return {
-              name: 'pack',
-              data: { events: pack },
-              opts: { jobId: stampPackJobId(pack), removeOnComplete: true },
-            };
-          });
+        : stampPackJobs(slice, per);
     if (!opts.paced) {
       for (let i = 0; i < events.length; i += 1000) await queue.addBulk(jobsOf(events.slice(i, i + 1000)));
       children = await Promise.all(Array.from({ length: n }, () => startWorker(env)));

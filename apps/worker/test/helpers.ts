@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import pg from 'pg';
-import { stampPackJobId, type RequestStampEvent } from '@portcullis/contracts';
+import { stampPackJobs, type RequestStampEvent } from '@portcullis/contracts';
 import { testServices } from '@portcullis/testing';
 
 export { startWorker, stampsQueue, workerEnv } from '@portcullis/testing';
@@ -31,12 +31,7 @@ export function requestEvent(agentId: string, tenantId: string, i: number): Requ
 
 /** The way the proxy enqueues: one packed job per flush of `perPack` events. */
 export async function enqueue(queue: Queue, events: { requestId: string }[], perPack = 200): Promise<void> {
-  const jobs = [];
-  for (let i = 0; i < events.length; i += perPack) {
-    const pack = events.slice(i, i + perPack);
-    jobs.push({ name: 'pack', data: { events: pack }, opts: { jobId: stampPackJobId(pack), removeOnComplete: true } });
-  }
-  await queue.addBulk(jobs);
+  await queue.addBulk(stampPackJobs(events, perPack));
 }
 
 /** The way the control plane enqueues: one event per job, job id = request id. */

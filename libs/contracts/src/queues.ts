@@ -123,6 +123,19 @@ export function stampPackJobId(events: readonly Pick<StampEvent, 'requestId'>[])
   return `pack-${events[0]?.requestId ?? 'empty'}-${events.length}`;
 }
 
+/** Events as `addBulk` jobs packed the way the proxy packs a flush (benchmarks and specs enqueue with it). */
+export function stampPackJobs<E extends Pick<StampEvent, 'requestId'>>(
+  events: readonly E[],
+  perPack = 200,
+): { name: 'pack'; data: { events: E[] }; opts: { jobId: string; removeOnComplete: true } }[] {
+  const jobs = [];
+  for (let i = 0; i < events.length; i += perPack) {
+    const pack = events.slice(i, i + perPack);
+    jobs.push({ name: 'pack' as const, data: { events: pack }, opts: { jobId: stampPackJobId(pack), removeOnComplete: true as const } });
+  }
+  return jobs;
+}
+
 /** A lease's expiry: a delayed job on QUEUES.leases, job id `lease-<leaseId>`, due at the lease's end. */
 export interface LeaseExpiryJob {
   leaseId: string;
