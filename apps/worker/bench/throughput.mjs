@@ -132,15 +132,17 @@ try {
       per === 1
         ? slice.map((data) => ({ name: 'stamp', data, opts: { jobId: data.requestId, removeOnComplete: true } }))
         : stampPackJobs(slice, per);
+    // Workers start, then the clock and the CPU counters.
+    const startClock = async () => {
+      children = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
+      t0 = performance.now();
+      cpu0 = { redis: await redisCpu(), worker: children.reduce((sum, c) => sum + procCpu(c.pid), 0) };
+    };
     if (!opts.paced) {
       for (let i = 0; i < events.length; i += 1000) await queue.addBulk(jobsOf(events.slice(i, i + 1000)));
-      children = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
-      t0 = performance.now();
-      cpu0 = { redis: await redisCpu(), worker: children.reduce((sum, c) => sum + procCpu(c.pid), 0) };
+      await startClock();
     } else {
-      children = await Promise.all(Array.from({ length: n }, () => startWorker(env)));
-      t0 = performance.now();
-      cpu0 = { redis: await redisCpu(), worker: children.reduce((sum, c) => sum + procCpu(c.pid), 0) };
+      await startClock();
       const rate = Number(opts.paced);
       const tick = 20; // ms: the proxy flushes its batch every few ms
       for (let sent = 0; sent < events.length;) {
