@@ -6,6 +6,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI, { AzureOpenAI } from 'openai';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestStampEvent } from '@portcullis/contracts';
 import {
@@ -295,7 +296,13 @@ describe('LLM provider gateway', () => {
 
   it('a disabled agent is refused at once, and its open stream is cut', async () => {
     const doomed = await agent({ provider: { kind: 'openai', baseUrl: `${openaiP.url}/v1`, apiKey: OPENAI_KEY } });
-    const client = new OpenAI({ baseURL: `${proxy}/v1`, apiKey: doomed.token, maxRetries: 0 });
+    // The stream is cut under the client. Node's bundled fetch can then leave a `TypeError: terminated`
+    // rejection unhandled inside itself (nodejs/undici#1688), so this client uses undici's own fetch on a
+    // dispatcher of its own, as the MCP routing spec does.
+    const dispatcher = new Agent();
+    const ownFetch = ((url: string | URL, init?: RequestInit) =>
+      undiciFetch(url, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+    const client = new OpenAI({ baseURL: `${proxy}/v1`, apiKey: doomed.token, maxRetries: 0, fetch: ownFetch });
     const stream = await client.chat.completions.create({ model: 'hold', messages: [{ role: 'user', content: 'hi' }], stream: true });
     const reading = (async () => {
       let n = 0;
@@ -309,6 +316,7 @@ describe('LLM provider gateway', () => {
     const refused = await llm('/v1/chat/completions', { authorization: `Bearer ${doomed.token}` }, { model: 'm', messages: [] });
     expect(refused.status).toBe(403);
     expect(refused.body.error).toBe('agent is disabled');
+    await dispatcher.close();
   });
 
   it('no provider key or runtime token ever appears on a chain', async () => {
