@@ -12,9 +12,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { http } from '@portcullis/testing';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { freePort } from '@portcullis/testing';
 import { child, run, startBenchStack } from './stack.mjs';
+import { startNginx } from './nginx.mjs';
 
 const DURATION = process.env.BENCH_SECONDS ?? '8';
 const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '64';
@@ -29,40 +29,6 @@ if (LLM) {
   writeFileSync(lua, `wrk.method = "POST"\nwrk.body = [[${CHAT}]]\nwrk.headers["Content-Type"] = "application/json"\n`);
   wrkScript = ['-s', lua];
   process.env.RATE_BODY = CHAT;
-}
-
-async function startNginx(upstreamUrl) {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'));
-  const port = await freePort();
-  const u = new URL(upstreamUrl);
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
-  upstream up { server ${u.hostname}:${u.port}; keepalive 128; }
-  server {
-    listen 127.0.0.1:${port};
-    location / { proxy_pass http://up; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-`,
-  );
-  const proc = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/bench`)).ok) break;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url: `http://127.0.0.1:${port}`, stop: () => proc.kill('SIGTERM') };
 }
 
 function parseWrk(out) {

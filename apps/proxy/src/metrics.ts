@@ -14,8 +14,28 @@ export interface ProxyMetrics extends CacheStats {
   upstreamLatency: Histogram;
   stampErrors: Counter<'reason'>;
   stampsSpooled: Counter;
+  /** One answered request: counted by route and status, its duration in the route's histogram. */
+  request(route: string, status: number, seconds: number): void;
   /** One LLM call by an agent, with the tokens its answer reported. */
   llm(agentId: string, provider: string, usage: TokenUsage | null): void;
+}
+
+/**
+ * prom-client's label children, kept by their label values: `inc({...})` would hash the label
+ * object on every call, a cost per request the proxy need not pay. Cleared past `max` entries (the
+ * children stay registered; only the shortcut is dropped).
+ */
+function children<T>(make: (...values: string[]) => T, max = 10_000): (...values: string[]) => T {
+  const memo = new Map<string, T>();
+  return (...values) => {
+    const key = values.join('\u0000');
+    let child = memo.get(key);
+    if (child === undefined) {
+      if (memo.size >= max) memo.clear();
+      memo.set(key, (child = make(...values)));
+    }
+    return child;
+  };
 }
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -41,27 +61,42 @@ export function createMetrics(): ProxyMetrics {
     labelNames: ['agent_id', 'provider', 'direction'] as const,
     registers: [registry],
   });
+  const requests = new Counter({
+    name: 'portcullis_proxy_requests_total',
+    help: 'requests by route and status',
+    labelNames: ['route', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'portcullis_proxy_request_duration_seconds',
+    help: 'time to the end of the response',
+    labelNames: ['route'] as const,
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const requestsBy = children((route, status) => requests.labels(route, status));
+  const latencyBy = children((route) => latency.labels(route));
+  const lookupsBy = children((kind, result) => cache.labels(kind, result));
+  const llmBy = children((agentId, provider) => ({
+    requests: llmRequests.labels(agentId, provider),
+    input: llmTokens.labels(agentId, provider, 'input'),
+    output: llmTokens.labels(agentId, provider, 'output'),
+  }));
   return {
     registry,
-    llm(agentId, provider, usage) {
-      llmRequests.inc({ agent_id: agentId, provider });
-      if (!usage) return;
-      llmTokens.inc({ agent_id: agentId, provider, direction: 'input' }, usage.inputTokens);
-      llmTokens.inc({ agent_id: agentId, provider, direction: 'output' }, usage.outputTokens);
+    request(route, status, seconds) {
+      requestsBy(route, String(status)).inc();
+      latencyBy(route).observe(seconds);
     },
-    requests: new Counter({
-      name: 'portcullis_proxy_requests_total',
-      help: 'requests by route and status',
-      labelNames: ['route', 'status'] as const,
-      registers: [registry],
-    }),
-    latency: new Histogram({
-      name: 'portcullis_proxy_request_duration_seconds',
-      help: 'time to the end of the response',
-      labelNames: ['route'] as const,
-      buckets: BUCKETS,
-      registers: [registry],
-    }),
+    llm(agentId, provider, usage) {
+      const m = llmBy(agentId, provider);
+      m.requests.inc();
+      if (!usage) return;
+      m.input.inc(usage.inputTokens);
+      m.output.inc(usage.outputTokens);
+    },
+    requests,
+    latency,
     upstreamLatency: new Histogram({
       name: 'portcullis_proxy_upstream_headers_seconds',
       help: 'time until the upstream sent its response headers',
@@ -79,7 +114,7 @@ export function createMetrics(): ProxyMetrics {
       help: 'stamp events written to the local spool while Redis was unreachable',
       registers: [registry],
     }),
-    hit: (kind) => cache.inc({ kind, result: 'hit' }),
-    miss: (kind) => cache.inc({ kind, result: 'miss' }),
+    hit: (kind) => lookupsBy(kind, 'hit').inc(),
+    miss: (kind) => lookupsBy(kind, 'miss').inc(),
   };
 }

@@ -107,6 +107,8 @@ export class UsageMeter {
   model: string | null = null;
   private readonly mode: 'json' | 'sse' | 'ndjson' | 'none';
   private pending = '';
+  /** JSON mode: the body's bytes so far (up to MAX_BUFFERED). */
+  private chunks: Uint8Array[] = [];
   private size = 0;
   private readonly decoder = new TextDecoder();
 
@@ -117,13 +119,13 @@ export class UsageMeter {
 
   write(chunk: Uint8Array): void {
     if (this.mode === 'none') return;
-    const text = this.decoder.decode(chunk, { stream: true });
     if (this.mode === 'json') {
-      this.size += text.length;
-      if (this.size <= MAX_BUFFERED) this.pending += text;
+      // Kept as bytes and decoded once at the end: most JSON answers are one or two chunks.
+      this.size += chunk.length;
+      if (this.size <= MAX_BUFFERED) this.chunks.push(chunk);
       return;
     }
-    this.pending += text;
+    this.pending += this.decoder.decode(chunk, { stream: true });
     const lines = this.pending.split('\n');
     this.pending = lines.pop() ?? '';
     if (this.pending.length > MAX_BUFFERED) this.pending = '';
@@ -149,9 +151,11 @@ export class UsageMeter {
 
   /** Usage seen in the whole response, or null when the response carried none. */
   end(): TokenUsage | null {
-    if (this.mode === 'json' && this.size <= MAX_BUFFERED) {
+    if (this.mode === 'json' && this.size <= MAX_BUFFERED && this.size > 0) {
+      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      this.chunks = [];
       try {
-        this.take(JSON.parse(this.pending) as Json);
+        this.take(JSON.parse(this.decoder.decode(body)) as Json);
       } catch {
         /* not JSON after all */
       }

@@ -36,9 +36,14 @@ function toBase62(value: bigint, width: number): string {
   return out.padStart(width, '0');
 }
 
+/** The checksum: a CRC32 fits a double exactly, so plain arithmetic does here (no BigInt on the request path). */
 function checksum(text: string): string {
-  return toBase62(BigInt(crc32(text)), CHECKSUM_LENGTH);
+  let out = '';
+  for (let v = crc32(text); v > 0; v = Math.floor(v / 62)) out = ALPHABET[v % 62]! + out;
+  return out.padStart(CHECKSUM_LENGTH, '0');
 }
+
+const KIND_OF_PREFIX = new Map<string, TokenKind>(Object.entries(TOKEN_PREFIXES).map(([kind, prefix]) => [prefix, kind as TokenKind]));
 
 /** A fresh token of the given kind. Show it once; store `hashToken(token)`. */
 export function generateToken(kind: TokenKind): string {
@@ -52,7 +57,7 @@ const TOKEN_SHAPE = /^([a-z]+)_([0-9A-Za-z]{49})$/;
 export function parseToken(token: string): TokenKind | null {
   const m = TOKEN_SHAPE.exec(token);
   if (!m) return null;
-  const kind = (Object.keys(TOKEN_PREFIXES) as TokenKind[]).find((k) => TOKEN_PREFIXES[k] === m[1]);
+  const kind = KIND_OF_PREFIX.get(m[1]!);
   if (!kind) return null;
   const head = token.slice(0, token.length - CHECKSUM_LENGTH);
   const sum = token.slice(token.length - CHECKSUM_LENGTH);

@@ -1,10 +1,10 @@
 /**
- * What both forwarding implementations share: the outgoing request, the digesting response sink,
- * header hygiene, and the mapping of transport failures to 502/504.
+ * What both forwarding implementations share: the outgoing request and its body, the digesting
+ * response sink, the cut that follows the client, header hygiene, and the mapping of transport failures to 502/504.
  */
-import { createHash, type Hash } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
-import { Transform, Writable, type TransformCallback } from 'node:stream';
+import { createHash, hash, type Hash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Transform, Writable, type Readable, type TransformCallback } from 'node:stream';
 import { DomainError } from '@portcullis/domain';
 
 export interface ForwardRequest {
@@ -18,7 +18,7 @@ export interface ForwardRequest {
   responseHeaders: Record<string, string>;
   res: ServerResponse;
   sink: ResponseSink;
-  signal: AbortSignal;
+  cut: Cut;
 }
 
 export interface ForwardResult {
@@ -67,12 +67,38 @@ export function responseHeaders(
   return Object.assign(out, extra);
 }
 
-/** The request body on its way upstream: counted, hashed, and cut at the size limit (→ 413). */
-export class RequestBody extends Transform {
+/**
+ * The request body on its way upstream, counted and hashed for the stamp: read whole when its
+ * length is declared and small (the common case for API calls; one buffer, one hash, sent in one
+ * write), else streamed through and cut at the size limit (→ 413).
+ */
+export type RequestBody = BufferedBody | StreamedBody;
+
+/** Bodies up to this size, with a content-length, are read whole before the forward. */
+export const BUFFERED_BODY_MAX = 64 * 1024;
+
+export class BufferedBody {
+  readonly errored = null;
+  constructor(readonly payload: Buffer) {}
+  get bytes(): number {
+    return this.payload.length;
+  }
+  digest(): string | null {
+    return this.payload.length ? hash('sha256', this.payload) : null;
+  }
+}
+
+export class StreamedBody extends Transform {
   bytes = 0;
   private readonly hash: Hash = createHash('sha256');
   constructor(private readonly limit: number) {
     super();
+    // Its failure (413, or the client gone) reaches the caller through the forward reading it
+    // (`errored`), whatever the forwarder does with stream errors.
+    this.on('error', () => undefined);
+  }
+  get payload(): Readable {
+    return this;
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
@@ -85,32 +111,113 @@ export class RequestBody extends Transform {
   }
 }
 
-/** Writes the upstream's response to the client as it arrives, counting and hashing on the way. */
-export class ResponseSink extends Writable {
+/**
+ * The body of `req`, or null when it has none. A declared length up to BUFFERED_BODY_MAX is read
+ * whole (the caller has already refused a length over the limit); anything else streams.
+ */
+export async function readRequestBody(req: IncomingMessage, limit: number): Promise<RequestBody | null> {
+  const declared = req.headers['content-length'];
+  const chunked = req.headers['transfer-encoding'] !== undefined;
+  const length = declared === undefined ? 0 : Number(declared);
+  if (!chunked && !(length > 0)) {
+    req.resume();
+    return null;
+  }
+  if (chunked || length > BUFFERED_BODY_MAX) {
+    const body = new StreamedBody(limit);
+    req.pipe(body);
+    req.once('error', (err) => body.destroy(err));
+    return body;
+  }
+  return new BufferedBody(await readWhole(req, length));
+}
+
+/** Exactly `length` bytes of body (node's parser holds the client to its content-length). */
+function readWhole(req: IncomingMessage, length: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const buf = Buffer.allocUnsafe(length);
+    let at = 0;
+    const onData = (chunk: Buffer): void => {
+      at += chunk.copy(buf, at);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(at === length ? buf : buf.subarray(0, at));
+    };
+    const onClose = (): void => {
+      if (req.complete) return;
+      done();
+      reject(new DomainError('bad_request', 'client went away'));
+    };
+    const done = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onClose).off('close', onClose);
+    };
+    req.on('data', onData).once('end', onEnd).once('error', onClose).once('close', onClose);
+  });
+}
+
+/**
+ * Counts and hashes the answer as it goes to the client. A one-chunk answer (most JSON ones) is
+ * hashed in one call at the end; longer ones incrementally.
+ */
+export class ResponseSink {
   bytes = 0;
   /** Sees every chunk on its way to the client (the LLM routes read token usage here). */
   tap: ((chunk: Buffer) => void) | null = null;
-  private readonly hash: Hash = createHash('sha256');
-  constructor(private readonly res: ServerResponse) {
-    super();
-  }
-  /** Hashes a chunk written to the client by another path (http-proxy's pipe). */
+  private first: Buffer | null = null;
+  private hasher: Hash | null = null;
+
   observe(chunk: Buffer): void {
+    if (!chunk.length) return;
     this.bytes += chunk.length;
-    this.hash.update(chunk);
+    if (this.hasher) this.hasher.update(chunk);
+    else if (this.first) this.hasher = createHash('sha256').update(this.first).update(chunk);
+    else this.first = chunk;
     this.tap?.(chunk);
   }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.observe(chunk);
-    if (this.res.write(chunk)) cb();
-    else this.res.once('drain', () => cb());
-  }
-  override _final(cb: (err?: Error | null) => void): void {
-    this.res.end();
-    cb();
-  }
+
   digest(): string | null {
-    return this.bytes ? this.hash.digest('hex') : null;
+    if (this.hasher) return this.hasher.digest('hex');
+    return this.first ? hash('sha256', this.first) : null;
+  }
+
+  /** A Writable onto the client that observes what it writes (for bodies that arrive through a pipe). */
+  writable(res: ServerResponse): Writable {
+    return new Writable({
+      write: (chunk: Buffer, _enc, cb) => {
+        this.observe(chunk);
+        if (res.write(chunk)) cb();
+        else res.once('drain', () => cb());
+      },
+      final: (cb) => {
+        res.end();
+        cb();
+      },
+    });
+  }
+}
+
+/**
+ * The client's side of a forward, cut when the client goes away or the kill switch closes it; the
+ * forwarder registers how to abort its upstream call. (A plain object, not an AbortController:
+ * one per request, and the event machinery of AbortSignal costs more than the rest of this class.)
+ */
+export class Cut {
+  aborted = false;
+  private abortUpstream: (() => void) | null = null;
+
+  /** Runs `fn` when cut (at once if already cut). */
+  onCut(fn: () => void): void {
+    if (this.aborted) fn();
+    else this.abortUpstream = fn;
+  }
+
+  cut(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const fn = this.abortUpstream;
+    this.abortUpstream = null;
+    fn?.();
   }
 }
 

@@ -3,8 +3,9 @@
  * inside the real proxy), and WebSocket upgrades, which undici's Pool does not proxy.
  */
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
+import { DomainError } from '@portcullis/domain';
 import { responseHeaders, upstreamError, type ForwardRequest, type ForwardResult, type Forwarder } from './forwarder.js';
 import type { PoolOptions } from './undici-forwarder.js';
 
@@ -13,11 +14,17 @@ export class HttpProxyForwarder implements Forwarder {
   private readonly proxy: httpProxy;
   /** One shared proxy server: its `proxyRes` events are routed back to the request they answer. */
   private readonly pending = new WeakMap<ServerResponse, (proxyRes: IncomingMessage) => void>();
+  /** Streamed request bodies by response: a body that fails (413) takes its upstream request with it. */
+  private readonly bodies = new WeakMap<ServerResponse, Readable>();
 
   constructor(private readonly o: PoolOptions) {
     this.agent = new Agent({ keepAlive: true, maxSockets: o.connections });
     this.proxy = httpProxy.createProxyServer({ agent: this.agent, xfwd: false, selfHandleResponse: true, proxyTimeout: o.idleTimeoutMs });
     this.proxy.on('proxyRes', (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse) => this.pending.get(res)?.(proxyRes));
+    this.proxy.on('proxyReq', (proxyReq: ClientRequest, _req: IncomingMessage, res: ServerResponse) => {
+      const body = this.bodies.get(res);
+      if (body) body.once('error', (err) => proxyReq.destroy(err));
+    });
     // http-proxy only ends one side of a WebSocket when the other *ends*; the kill switch destroys
     // the client socket, so each side's close takes the other with it.
     this.proxy.on('proxyReqWs', (proxyReq: ClientRequest, _req: IncomingMessage, socket: Duplex) => {
@@ -42,12 +49,17 @@ export class HttpProxyForwarder implements Forwarder {
         const upstreamMs = performance.now() - started;
         const status = proxyRes.statusCode ?? 502;
         f.res.writeHead(status, responseHeaders(proxyRes.headers, f.responseHeaders));
-        proxyRes.pipe(f.sink);
+        const out = f.sink.writable(f.res);
+        proxyRes.pipe(out);
         proxyRes.once('error', (err) => reject(upstreamError(err)));
-        f.sink.once('finish', () => resolve({ status, upstreamMs }));
-        f.signal.addEventListener('abort', () => proxyRes.destroy(), { once: true });
+        out.once('finish', () => resolve({ status, upstreamMs }));
+        f.cut.onCut(() => proxyRes.destroy(new DomainError('upstream_failed', 'request cut')));
       });
-      this.proxy.web(req, f.res, { target: f.origin, buffer: (f.body ?? undefined) as never, timeout: this.o.connectTimeoutMs }, (err) =>
+      // http-proxy pipes a stream upstream: a body read whole becomes a one-chunk stream.
+      const payload = f.body?.payload;
+      const buffer = Buffer.isBuffer(payload) ? Readable.from([payload]) : payload;
+      if (payload && !Buffer.isBuffer(payload)) this.bodies.set(f.res, payload);
+      this.proxy.web(req, f.res, { target: f.origin, buffer: buffer as never, timeout: this.o.connectTimeoutMs }, (err) =>
         reject(upstreamError(f.body?.errored ?? err)),
       );
     });

@@ -5,13 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { finished } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { DomainError } from '@portcullis/domain';
 import { HEADERS, type RequestStampEvent } from '@portcullis/contracts';
 import type { Principal } from '../auth/authenticate.js';
 import type { CompiledAgent } from '../config-cache/config-cache.js';
-import { ResponseSink, type ForwardResult, type RequestBody } from '../forward/forwarder.js';
+import { Cut, ResponseSink, readRequestBody, type ForwardResult, type RequestBody } from '../forward/forwarder.js';
 import type { FilteredForwardRequest } from '../forward/undici-forwarder.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { StampEmitter } from '../stamps/stamp-emitter.js';
@@ -43,8 +42,9 @@ export interface StampOf {
 export class Exchange {
   readonly requestId = randomUUID();
   readonly startedAt = new Date();
-  readonly abort = new AbortController();
-  readonly sink: ResponseSink;
+  /** Cut when the client goes away (or the kill switch closes it) before the answer finished. */
+  readonly cut = new Cut();
+  readonly sink = new ResponseSink();
   status = 0;
   upstreamMs: number | null = null;
   /** The request body on its way upstream, once the route has started it. */
@@ -57,10 +57,9 @@ export class Exchange {
     readonly res: ServerResponse,
     private readonly d: ExchangeDeps,
   ) {
-    this.sink = new ResponseSink(res);
     // Client gone (or cut by the kill switch) before the answer finished: abort the upstream call.
     res.once('close', () => {
-      if (!res.writableFinished) this.abort.abort();
+      if (!res.writableFinished) this.cut.cut();
     });
   }
 
@@ -68,15 +67,26 @@ export class Exchange {
     return this.req.method ?? 'GET';
   }
 
-  /** Streams the request upstream and the answer back, tracked among the agent's open responses meanwhile. */
-  async forward(
-    forwarder: AnyForwarder,
-    agentId: string,
-    f: Pick<FilteredForwardRequest, 'origin' | 'path' | 'headers' | 'responseFilter'>,
-  ): Promise<void> {
-    if (this.abort.signal.aborted) throw new DomainError('bad_request', 'client went away');
+  /**
+   * From here the agent's kill switch cuts this exchange, whether its body is still arriving or its
+   * answer is streaming; then the request body, read whole or streaming (see readRequestBody).
+   */
+  async admit(agentId: string, bodyLimit: number): Promise<void> {
+    this.hold(agentId);
+    this.body = await readRequestBody(this.req, bodyLimit);
+  }
+
+  /** Tracked among the agent's open responses, so disabling the agent cuts it. */
+  hold(agentId: string): void {
+    if (this.tracked) return;
     track(this.d.inflight, agentId, this.res);
     this.tracked = agentId;
+  }
+
+  /** Sends the request upstream and streams the answer back (after `admit` or `hold`). */
+  async forward(forwarder: AnyForwarder, f: Pick<FilteredForwardRequest, 'origin' | 'path' | 'headers' | 'responseFilter'>): Promise<void> {
+    if (!this.tracked) throw new Error('forward before the exchange is held');
+    if (this.cut.aborted) throw new DomainError('bad_request', 'client went away');
     const result = await forwarder.forward({
       ...f,
       method: this.method,
@@ -84,10 +94,8 @@ export class Exchange {
       responseHeaders: { [HEADERS.gatewayRequestId]: this.requestId },
       res: this.res,
       sink: this.sink,
-      signal: this.abort.signal,
+      cut: this.cut,
     });
-    // With a response filter between the upstream and the sink, the answer is done when the sink is.
-    if (!this.sink.writableFinished && !this.abort.signal.aborted) await finished(this.sink).catch(() => undefined);
     this.status = result.status;
     this.upstreamMs = result.upstreamMs;
     this.d.metrics.upstreamLatency.observe(result.upstreamMs / 1000);
@@ -99,7 +107,7 @@ export class Exchange {
    * error and a stream left open would hang with no one behind it.
    */
   fail(err: unknown): void {
-    const aborted = this.abort.signal.aborted;
+    const aborted = this.cut.aborted;
     if (this.res.headersSent) {
       this.res.destroy();
       this.status ||= aborted ? 499 : 502;
@@ -112,8 +120,7 @@ export class Exchange {
   finish(route: string, stamp: StampOf | null | undefined): void {
     if (this.tracked) untrack(this.d.inflight, this.tracked, this.res);
     const durationMs = performance.now() - this.started;
-    this.d.metrics.requests.inc({ route, status: this.status });
-    this.d.metrics.latency.observe({ route }, durationMs / 1000);
+    this.d.metrics.request(route, this.status, durationMs / 1000);
     if (!stamp) return;
     const ms = (v: number): number => Math.round(v * 1000) / 1000;
     this.d.stamps.emit({

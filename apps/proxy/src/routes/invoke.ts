@@ -25,7 +25,6 @@ import {
   checkContentLength,
   cleanHeaders,
   rateLimit,
-  requestBody,
   resolveCredentials,
   sendError,
   sessionSigner,
@@ -70,9 +69,9 @@ export class InvokeHandler {
     let prepared: Prepared | undefined;
     try {
       prepared = await this.prepare(req, agentId, match[2] ?? '', match[3] ?? '', x.requestId);
-      x.body = requestBody(req, this.d.config.bodyLimitBytes);
+      await x.admit(agentId, this.d.config.bodyLimitBytes);
       const { agent, path, headers } = prepared;
-      await x.forward(this.d.forwarder, agentId, { origin: agent.origin, path, headers });
+      await x.forward(this.d.forwarder, { origin: agent.origin, path, headers });
     } catch (err) {
       x.fail(err);
     }

@@ -28,7 +28,7 @@ import type { UndiciForwarder } from '../forward/undici-forwarder.js';
 import type { BudgetCounter, Admission } from '../llm/budgets.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { StampEmitter } from '../stamps/stamp-emitter.js';
-import { DOT_SEGMENT, checkAgentUsable, checkContentLength, cleanHeaders, requestBody, type Inflight } from './preflight.js';
+import { DOT_SEGMENT, checkAgentUsable, checkContentLength, cleanHeaders, type Inflight } from './preflight.js';
 import { Exchange } from './exchange.js';
 
 export const UPSTREAM_HEADER = 'x-portcullis-upstream';
@@ -146,9 +146,9 @@ export class LlmHandler {
     try {
       who = await this.authenticate(req, route);
       prepared = await this.prepare(req, route, who, x.requestId);
-      x.body = requestBody(req, this.d.config.bodyLimitBytes);
+      await x.admit(who.agent.snapshot.id, this.d.config.bodyLimitBytes);
       const { base, headers } = prepared;
-      await x.forward(this.d.forwarder, who.agent.snapshot.id, {
+      await x.forward(this.d.forwarder, {
         origin: base.origin,
         path: upstreamPath(base, route.path) + route.query,
         headers,

@@ -18,7 +18,7 @@ import type { ProxyConfig } from '@portcullis/config';
 import type { Principal } from '../auth/authenticate.js';
 import { authenticateRuntime } from '../auth/runtime-auth.js';
 import type { CompiledAgent, CompiledMcpServer, ConfigCache } from '../config-cache/config-cache.js';
-import { RequestBody, type ResponseSink } from '../forward/forwarder.js';
+import { BufferedBody, type ResponseSink } from '../forward/forwarder.js';
 import type { UndiciForwarder } from '../forward/undici-forwarder.js';
 import { inspectRequest } from '../mcp/jsonrpc.js';
 import { JsonToolsFilter, SseToolsFilter } from '../mcp/tools-filter.js';
@@ -76,14 +76,14 @@ export class McpServerRouteHandler {
       const allowed = server.allowedTools;
       let listsTools = method === 'GET';
       let refusal: string | null = null;
+      x.hold(agent.snapshot.id);
       if (method === 'POST') {
         const raw = await readBody(req, this.d.config.bodyLimitBytes);
         const inspection = inspectRequest(raw, allowed);
         mcp = { serverId, calls: inspection.calls };
         listsTools = inspection.listsTools;
         refusal = inspection.refusal;
-        x.body = new RequestBody(this.d.config.bodyLimitBytes);
-        x.body.end(raw);
+        x.body = new BufferedBody(raw);
         prepared.headers['content-length'] = String(raw.length);
       } else if (method === 'GET' || method === 'DELETE') {
         req.resume();
@@ -92,11 +92,10 @@ export class McpServerRouteHandler {
         throw new DomainError('bad_request', `MCP over Streamable HTTP uses POST, GET and DELETE, not ${method}`);
       }
       if (refusal !== null) {
-        x.body?.resume();
         x.status = this.refuse(res, x.sink, refusal, x.requestId);
       } else {
         const limit = this.d.config.bodyLimitBytes;
-        await x.forward(this.d.forwarder, agent.snapshot.id, {
+        await x.forward(this.d.forwarder, {
           origin: server.origin,
           path: prepared.path,
           headers: prepared.headers,
@@ -169,7 +168,9 @@ export class McpServerRouteHandler {
   private refuse(res: ServerResponse, sink: ResponseSink, refusal: string, requestId: string): number {
     const status = refusal ? 200 : 202;
     res.writeHead(status, { 'content-type': 'application/json', [HEADERS.gatewayRequestId]: requestId });
-    sink.end(refusal ? Buffer.from(refusal) : undefined);
+    const body = Buffer.from(refusal);
+    sink.observe(body);
+    res.end(body);
     return status;
   }
 }

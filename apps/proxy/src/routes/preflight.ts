@@ -13,7 +13,7 @@ import { CONNECT_PATH, HEADERS, type RedisKeys, type RequiredCredential } from '
 import type { Principal } from '../auth/authenticate.js';
 import { mintSessionToken } from '../auth/session-token.js';
 import type { CompiledAgent, ConfigCache, SessionSigner } from '../config-cache/config-cache.js';
-import { HOP_BY_HOP, RequestBody } from '../forward/forwarder.js';
+import { HOP_BY_HOP } from '../forward/forwarder.js';
 
 export const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
 /** Incoming headers a caller could use to impersonate someone; the gateway alone sets these. */
@@ -184,19 +184,6 @@ export async function rateLimit(redis: Redis, keys: RedisKeys, agent: CompiledAg
       retryAfter: Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)),
     });
   }
-}
-
-/** The request body as a counted, hashed, size-limited stream; null when there is none. */
-export function requestBody(req: IncomingMessage, limit: number): RequestBody | null {
-  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (!hasBody) {
-    req.resume();
-    return null;
-  }
-  const body = new RequestBody(limit);
-  req.pipe(body);
-  req.once('error', (err) => body.destroy(err));
-  return body;
 }
 
 export function track(inflight: Inflight, agentId: string, res: ServerResponse | Duplex): void {

@@ -1,0 +1,98 @@
+// CPU time each proxy spends per request, read from /proc/<pid>/stat around a wrk run: a steadier
+// figure than req/s on a shared machine (steal time and the other processes move req/s a lot, CPU
+// per request much less). Same fake upstream, same POST /v1/chat/completions body for every target:
+//   pnpm run build && node apps/proxy/bench/cpu-cost.mjs [--seconds 8] [--rounds 3]
+// Prints µs of CPU (user + system) per request for nginx, the bare undici passthrough, Portcullis
+// invoke and the Portcullis LLM route (with and without a budget), the median of the rounds.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, http } from '@portcullis/testing';
+import { child, run, startBenchStack } from './stack.mjs';
+import { startNginx } from './nginx.mjs';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? dflt : process.argv[i + 1];
+};
+const SECONDS = Number(arg('seconds', 8));
+const ROUNDS = Number(arg('rounds', 3));
+const CHAT = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+const lua = join(mkdtempSync(join(tmpdir(), 'portcullis-wrk-')), 'post.lua');
+writeFileSync(lua, `wrk.method = "POST"\nwrk.body = [[${CHAT}]]\nwrk.headers["Content-Type"] = "application/json"\n`);
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+
+/** utime + stime of a process and its threads, in µs. */
+function cpuUs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+}
+
+async function measure(pids, url, headers) {
+  const before = pids.map(cpuUs);
+  const out = await run('wrk', ['-t1', '-c32', `-d${SECONDS}s`, '-s', lua, ...headers.flatMap((h) => ['-H', h]), url]);
+  const spent = pids.reduce((sum, pid, i) => sum + cpuUs(pid) - before[i], 0);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  return { usPerRequest: spent / requests, rps: requests / SECONDS, non2xx };
+}
+
+const stack = await startBenchStack();
+const nginx = await startNginx(stack.upstreamUrl);
+const passPort = await freePort();
+const passthrough = await child('undici-passthrough.mjs', [passPort, stack.upstreamUrl]);
+const targets = [
+  ['nginx proxy_pass (1 worker)', nginx.pids, `${nginx.url}/v1/chat/completions`, []],
+  ['bare undici passthrough', [passthrough.pid], `http://127.0.0.1:${passPort}/v1/chat/completions`, []],
+];
+const px = stack.proxies[0];
+targets.push([
+  'Portcullis invoke',
+  [px.child.pid],
+  `${px.url}/api/v1/agents/${stack.agentId}/invoke/v1/chat/completions`,
+  [`Authorization: Bearer ${stack.runtimeToken}`],
+]);
+for (const [name, budgets] of [
+  ['Portcullis LLM route', []],
+  ['Portcullis LLM route + budget', [{ window: 'day', requests: 1_000_000_000 }]],
+]) {
+  const res = await http('POST', `${stack.cp.url}/api/v1/admin/agents`, {
+    token: stack.adminKey,
+    body: {
+      name: name.replace(/[^\w]+/g, '-'),
+      upstreamUrl: stack.upstreamUrl,
+      requiredCredentials: [],
+      provider: { kind: 'openai', baseUrl: `${stack.upstreamUrl}/v1`, apiKey: 'bench-provider-key' },
+      budgets,
+    },
+  });
+  if (res.status !== 201) throw new Error(`agent: ${res.status} ${res.text}`);
+  targets.push([name, [px.child.pid], `${px.url}/v1/chat/completions`, [`Authorization: Bearer ${res.body.runtimeToken}`]]);
+}
+
+const results = new Map(targets.map(([name]) => [name, []]));
+try {
+  for (const [, pids, url, headers] of targets) await measure(pids, url, headers); // warm-up
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, pids, url, headers] of targets) {
+      const r = await measure(pids, url, headers);
+      if (r.non2xx) throw new Error(`${name}: ${r.non2xx} non-2xx answers`);
+      results.get(name).push(r);
+      process.stderr.write(`${name}: ${r.usPerRequest.toFixed(0)} µs/request, ${r.rps.toFixed(0)} req/s\n`);
+    }
+  }
+} finally {
+  nginx.stop();
+  passthrough.kill('SIGTERM');
+  await stack.stop();
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(
+  `\nCPU per request, POST /v1/chat/completions, wrk -t1 -c32 -d${SECONDS}s, median of ${ROUNDS} rounds, ${new Date().toISOString()}`,
+);
+console.log('| target | µs CPU / request | req/s |');
+console.log('|---|---:|---:|');
+for (const [name, rs] of results) {
+  console.log(`| ${name} | ${median(rs.map((r) => r.usPerRequest)).toFixed(0)} | ${median(rs.map((r) => r.rps)).toFixed(0)} |`);
+}
