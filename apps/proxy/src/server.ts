@@ -181,7 +181,7 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
           return;
       }
     }
-    metrics.requests.inc({ route: 'other', status: 404 });
+    metrics.request('other', 404);
     sendError(res, new DomainError('not_found', 'no such route'), 'none', logger);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -181,7 +181,7 @@ const proxyShape = {
   PORTCULLIS_FORWARDER: z.enum(['undici', 'http-proxy']).default('undici'),
   PORTCULLIS_STAMP_SPOOL_PATH: z.string().min(1).default('./var/proxy-stamps.spool'),
   PORTCULLIS_STAMP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
-  PORTCULLIS_STAMP_FLUSH_MS: z.coerce.number().int().min(1).max(10_000).default(5),
+  PORTCULLIS_STAMP_FLUSH_MS: z.coerce.number().int().min(1).max(10_000).default(20),
   PORTCULLIS_TRUST_PROXY: bool.default(false),
 };
 

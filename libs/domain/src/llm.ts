@@ -3,6 +3,7 @@
  * sends, which auth header each provider kind expects, and how token usage is read from a response
  * (a JSON body, or the events of an SSE / NDJSON stream) while it passes through untouched.
  */
+import { StringDecoder } from 'node:string_decoder';
 
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'azure-openai', 'ollama', 'openai-compatible'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
@@ -110,7 +111,8 @@ export class UsageMeter {
   /** JSON mode: the body's bytes so far (up to MAX_BUFFERED). */
   private chunks: Uint8Array[] = [];
   private size = 0;
-  private readonly decoder = new TextDecoder();
+  /** Stream modes: keeps a character split across chunks whole. */
+  private readonly decoder = new StringDecoder('utf8');
 
   constructor(contentType: string | undefined) {
     const ct = (contentType ?? '').toLowerCase();
@@ -125,7 +127,7 @@ export class UsageMeter {
       if (this.size <= MAX_BUFFERED) this.chunks.push(chunk);
       return;
     }
-    this.pending += this.decoder.decode(chunk, { stream: true });
+    this.pending += this.decoder.write(chunk);
     const lines = this.pending.split('\n');
     this.pending = lines.pop() ?? '';
     if (this.pending.length > MAX_BUFFERED) this.pending = '';
@@ -155,7 +157,7 @@ export class UsageMeter {
       const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
       this.chunks = [];
       try {
-        this.take(JSON.parse(this.decoder.decode(body)) as Json);
+        this.take(JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')) as Json);
       } catch {
         /* not JSON after all */
       }

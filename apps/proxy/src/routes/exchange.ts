@@ -98,7 +98,7 @@ export class Exchange {
     });
     this.status = result.status;
     this.upstreamMs = result.upstreamMs;
-    this.d.metrics.upstreamLatency.observe(result.upstreamMs / 1000);
+    this.d.metrics.upstream(result.upstreamMs / 1000);
   }
 
   /**

@@ -72,8 +72,8 @@ export class WalletHandler {
     const requestId = randomUUID();
     res.setHeader(HEADERS.gatewayRequestId, requestId);
     this.route(req, res, path).then(
-      (status) => this.o.metrics.requests.inc({ route: 'mcp', status }),
-      (err: unknown) => this.o.metrics.requests.inc({ route: 'mcp', status: sendError(res, err, requestId, this.o.logger) }),
+      (status) => this.o.metrics.request('mcp', status),
+      (err: unknown) => this.o.metrics.request('mcp', sendError(res, err, requestId, this.o.logger)),
     );
   }
 
