@@ -5,7 +5,7 @@
  * added once it has finished. Tokens can therefore overshoot a limit by the requests in flight when
  * it is reached; the next request is then refused until the window resets.
  *
- * Only agents with budgets pay for this (one pipelined round trip before, one after). If Redis cannot
+ * Only agents with budgets pay for this (one script call before, one write after). If Redis cannot
  * be asked the request is refused with 503: a budget that cannot be checked is not a budget.
  */
 import type { Redis } from 'ioredis';
@@ -20,36 +20,52 @@ export interface Admission {
 
 const GRACE_MS = 60_000;
 
+/**
+ * One round trip per admission: for each window's HASH, count the request, read the tokens spent,
+ * and set its expiry. KEYS: the windows' counters; ARGV: each one's expiry (ms since the epoch).
+ * Returns requests and tokens per window, flat. (A script rather than a pipeline of 3 commands per
+ * window: one command to send and one reply to parse is what the request path pays for.)
+ */
+const ADMIT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[2 * i - 1] = redis.call('HINCRBY', key, 'requests', 1)
+  out[2 * i] = tonumber(redis.call('HGET', key, 'tokens') or '0')
+  redis.call('PEXPIREAT', key, ARGV[i])
+end
+return out
+`;
+
+type BudgetRedis = Redis & { portcullisBudgetAdmit(...args: (string | number)[]): Promise<number[]> };
+
 export class BudgetCounter {
+  private readonly redis: BudgetRedis;
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly keys: RedisKeys,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    if (!('portcullisBudgetAdmit' in redis)) redis.defineCommand('portcullisBudgetAdmit', { lua: ADMIT });
+    this.redis = redis as BudgetRedis;
+  }
 
   /** Counts one request against each budget; refuses with 429 naming the budget that is spent. */
   async admit(agentId: string, limits: readonly BudgetLimit[], now = new Date()): Promise<Admission> {
     const keys = limits.map((l) => this.keys.budget(agentId, windowId(l.window, now)));
-    const pipeline = this.redis.pipeline();
-    limits.forEach((l, i) => {
-      pipeline.hincrby(keys[i]!, 'requests', 1);
-      pipeline.hget(keys[i]!, 'tokens');
-      pipeline.pexpireat(keys[i]!, windowBounds(l.window, now).end.getTime() + GRACE_MS);
-    });
-    let results: [Error | null, unknown][] | null;
+    const expiries = limits.map((l) => windowBounds(l.window, now).end.getTime() + GRACE_MS);
+    let results: number[];
     try {
-      results = await pipeline.exec();
+      results = await this.redis.portcullisBudgetAdmit(keys.length, ...keys, ...expiries);
     } catch {
-      results = null;
+      throw new DomainError('unavailable', 'budget cannot be checked; try again shortly');
     }
-    if (!results || results.some(([err]) => err)) throw new DomainError('unavailable', 'budget cannot be checked; try again shortly');
     const used: Record<BudgetWindow, { requests: number; tokens: number }> = {
       minute: { requests: 0, tokens: 0 },
       day: { requests: 0, tokens: 0 },
       month: { requests: 0, tokens: 0 },
     };
     limits.forEach((l, i) => {
-      used[l.window] = { requests: Number(results[i * 3]![1]), tokens: Number(results[i * 3 + 1]![1] ?? 0) };
+      used[l.window] = { requests: Number(results[i * 2]), tokens: Number(results[i * 2 + 1] ?? 0) };
     });
     const breach = firstBreach(limits, used, now);
     if (!breach) return { keys };
@@ -66,8 +82,14 @@ export class BudgetCounter {
   /** Adds an answer's tokens to the windows it was admitted under (off the response path). */
   spend(admission: Admission, tokens: number): void {
     if (tokens <= 0) return;
+    const warn = (err: Error): void => this.logger.warn({ err: err.message }, 'budget tokens not counted');
+    const [only, ...more] = admission.keys;
+    if (!more.length) {
+      if (only) this.redis.hincrby(only, 'tokens', tokens).catch(warn);
+      return;
+    }
     const pipeline = this.redis.pipeline();
     for (const k of admission.keys) pipeline.hincrby(k, 'tokens', tokens);
-    pipeline.exec().catch((err: Error) => this.logger.warn({ err: err.message }, 'budget tokens not counted'));
+    pipeline.exec().catch(warn);
   }
 }

@@ -160,6 +160,14 @@ export async function sessionSigner(cache: ConfigCache): Promise<SessionSigner> 
   return keys.signer;
 }
 
+/** Counts a hit in a fixed window: INCR, and the expiry set by the window's first hit. One round trip. */
+const RATE_HIT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`;
+type RateRedis = Redis & { portcullisRateHit(key: string, ttlMs: number): Promise<number> };
+
 /** Fixed-window counter in Redis, shared by every pod; only agents with a limit pay for it. */
 export async function rateLimit(redis: Redis, keys: RedisKeys, agent: CompiledAgent): Promise<void> {
   if (!agent.snapshot.rateLimit) return;
@@ -168,14 +176,10 @@ export async function rateLimit(redis: Redis, keys: RedisKeys, agent: CompiledAg
   const now = Date.now();
   const window = Math.floor(now / windowMs);
   const key = keys.rateLimit(agent.snapshot.id, window);
+  if (!('portcullisRateHit' in redis)) redis.defineCommand('portcullisRateHit', { numberOfKeys: 1, lua: RATE_HIT });
   let count: number;
   try {
-    const results = await redis
-      .multi()
-      .incr(key)
-      .pexpire(key, windowMs + 1000)
-      .exec();
-    count = Number(results?.[0]?.[1] ?? 0);
+    count = Number(await (redis as RateRedis).portcullisRateHit(key, windowMs + 1000));
   } catch {
     throw new DomainError('unavailable', 'rate limit cannot be checked; try again shortly');
   }
