@@ -5,11 +5,9 @@
 // Prints µs of CPU (user + system) per request for nginx, the bare undici passthrough, Portcullis
 // invoke and the Portcullis LLM route (with and without a budget): the least of the rounds (the one
 // the other tenants of the machine disturbed least) and their median. Rounds interleave the targets.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, http } from '@portcullis/testing';
-import { child, run, startBenchStack } from './stack.mjs';
+import { readFileSync } from 'node:fs';
+import { freePort } from '@portcullis/testing';
+import { LLM_BENCH_AGENTS, chatWrkScript, child, createLlmAgent, run, startBenchStack } from './stack.mjs';
 import { startNginx } from './nginx.mjs';
 
 const arg = (name, dflt) => {
@@ -18,9 +16,7 @@ const arg = (name, dflt) => {
 };
 const SECONDS = Number(arg('seconds', 8));
 const ROUNDS = Number(arg('rounds', 3));
-const CHAT = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
-const lua = join(mkdtempSync(join(tmpdir(), 'portcullis-wrk-')), 'post.lua');
-writeFileSync(lua, `wrk.method = "POST"\nwrk.body = [[${CHAT}]]\nwrk.headers["Content-Type"] = "application/json"\n`);
+const lua = chatWrkScript();
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
 /** utime + stime of a process and its threads, in µs. */
@@ -53,22 +49,9 @@ targets.push([
   `${px.url}/api/v1/agents/${stack.agentId}/invoke/v1/chat/completions`,
   [`Authorization: Bearer ${stack.runtimeToken}`],
 ]);
-for (const [name, budgets] of [
-  ['Portcullis LLM route', []],
-  ['Portcullis LLM route + budget', [{ window: 'day', requests: 1_000_000_000 }]],
-]) {
-  const res = await http('POST', `${stack.cp.url}/api/v1/admin/agents`, {
-    token: stack.adminKey,
-    body: {
-      name: name.replace(/[^\w]+/g, '-'),
-      upstreamUrl: stack.upstreamUrl,
-      requiredCredentials: [],
-      provider: { kind: 'openai', baseUrl: `${stack.upstreamUrl}/v1`, apiKey: 'bench-provider-key' },
-      budgets,
-    },
-  });
-  if (res.status !== 201) throw new Error(`agent: ${res.status} ${res.text}`);
-  targets.push([name, [px.child.pid], `${px.url}/v1/chat/completions`, [`Authorization: Bearer ${res.body.runtimeToken}`]]);
+for (const [name, budgets] of LLM_BENCH_AGENTS) {
+  const token = await createLlmAgent(stack, name, budgets);
+  targets.push([name, [px.child.pid], `${px.url}/v1/chat/completions`, [`Authorization: Bearer ${token}`]]);
 }
 
 const results = new Map(targets.map(([name]) => [name, []]));

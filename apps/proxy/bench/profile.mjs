@@ -2,32 +2,20 @@
 // function, the profile file kept for a closer look (chrome://inspect, or speedscope):
 //   pnpm run build && node apps/proxy/bench/profile.mjs [--invoke] [--budget]
 // Default: POST /v1/chat/completions on the LLM route; --invoke: the same POST through invoke.
-import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { http } from '@portcullis/testing';
-import { run, startBenchStack } from './stack.mjs';
+import { chatWrkScript, createLlmAgent, run, startBenchStack } from './stack.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'prof-'));
 const stack = await startBenchStack({ proxies: 0 });
 const px = await stack.startProxy({}, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
 const budgets = process.argv.includes('--budget') ? [{ window: 'day', requests: 1e9 }] : [];
-const res = await http('POST', `${stack.cp.url}/api/v1/admin/agents`, {
-  token: stack.adminKey,
-  body: {
-    name: 'prof',
-    upstreamUrl: stack.upstreamUrl,
-    requiredCredentials: [],
-    provider: { kind: 'openai', baseUrl: `${stack.upstreamUrl}/v1`, apiKey: 'k' },
-    budgets,
-  },
-});
-const CHAT = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
-const lua = join(dir, 'post.lua');
-writeFileSync(lua, `wrk.method = "POST"\nwrk.body = [[${CHAT}]]\nwrk.headers["Content-Type"] = "application/json"\n`);
+const llmToken = await createLlmAgent(stack, 'prof', budgets);
+const lua = chatWrkScript();
 const invoke = process.argv.includes('--invoke');
 const url = invoke ? `${px.url}/api/v1/agents/${stack.agentId}/invoke/v1/chat/completions` : `${px.url}/v1/chat/completions`;
-const token = invoke ? stack.runtimeToken : res.body.runtimeToken;
+const token = invoke ? stack.runtimeToken : llmToken;
 console.log(await run('wrk', ['-t1', '-c64', '-d10s', '-s', lua, '-H', `Authorization: Bearer ${token}`, url]));
 await stack.stop();
 await new Promise((r) => setTimeout(r, 1000));

@@ -2,6 +2,9 @@
 // the fake upstream (own process), and a tenant with one agent that uses every feature: art_ auth,
 // a required credential injected, an upstream secret, a session token and a stamp per request.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { controlPlaneEnv, freePort, http, spawnApp } from '@portcullis/testing';
@@ -114,4 +117,36 @@ export async function startBenchStack({ proxies = 1, proxyEnv = {} } = {}) {
     pxEnv: { ...basePxEnv, ...proxyEnv },
     stop,
   };
+}
+
+/** The LLM-route bench agents (an OpenAI-kind provider at the fake upstream), without and with a budget. */
+export const LLM_BENCH_AGENTS = [
+  ['Portcullis LLM route', []],
+  ['Portcullis LLM route + budget', [{ window: 'day', requests: 1_000_000_000 }]],
+];
+
+/** Creates an agent whose provider is the bench upstream; returns its runtime token. */
+export async function createLlmAgent(stack, name, budgets = []) {
+  const res = await http('POST', `${stack.cp.url}/api/v1/admin/agents`, {
+    token: stack.adminKey,
+    body: {
+      name: name.replace(/[^\w]+/g, '-'),
+      upstreamUrl: stack.upstreamUrl,
+      requiredCredentials: [],
+      provider: { kind: 'openai', baseUrl: `${stack.upstreamUrl}/v1`, apiKey: 'bench-provider-key' },
+      budgets,
+    },
+  });
+  if (res.status !== 201) throw new Error(`agent: ${res.status} ${res.text}`);
+  return res.body.runtimeToken;
+}
+
+/** The small OpenAI-format chat body every LLM-route benchmark sends. */
+export const CHAT = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+
+/** A wrk script that POSTs CHAT as JSON; returns its path. */
+export function chatWrkScript() {
+  const lua = join(mkdtempSync(join(tmpdir(), 'portcullis-wrk-')), 'post.lua');
+  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = [[${CHAT}]]\nwrk.headers["Content-Type"] = "application/json"\n`);
+  return lua;
 }

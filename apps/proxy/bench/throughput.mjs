@@ -8,12 +8,9 @@
 // With --llm: the same, for POST /v1/chat/completions (a small OpenAI-format body) through the LLM
 //   route (provider key injected, usage read, stamp with usage), with and without a budget, next to
 //   the same POST through invoke.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { http } from '@portcullis/testing';
-import { tmpdir, cpus } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { freePort } from '@portcullis/testing';
-import { child, run, startBenchStack } from './stack.mjs';
+import { CHAT, LLM_BENCH_AGENTS, chatWrkScript, child, createLlmAgent, run, startBenchStack } from './stack.mjs';
 import { startNginx } from './nginx.mjs';
 
 const DURATION = process.env.BENCH_SECONDS ?? '8';
@@ -21,13 +18,10 @@ const CONNECTIONS = process.env.BENCH_CONNECTIONS ?? '64';
 const MODERATE_RATE = process.env.BENCH_RATE ?? '500';
 const LLM = process.argv.includes('--llm');
 const PATH = LLM ? '/v1/chat/completions' : '/bench';
-const CHAT = JSON.stringify({ model: 'bench-model', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
 let wrkScript = [];
 if (LLM) {
   // wrk and rate-load.mjs send the chat body as a POST.
-  const lua = join(mkdtempSync(join(tmpdir(), 'portcullis-wrk-')), 'post.lua');
-  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = [[${CHAT}]]\nwrk.headers["Content-Type"] = "application/json"\n`);
-  wrkScript = ['-s', lua];
+  wrkScript = ['-s', chatWrkScript()];
   process.env.RATE_BODY = CHAT;
 }
 
@@ -63,22 +57,9 @@ const targets = [
 ];
 if (LLM) {
   // Two more agents of the same tenant: an OpenAI-kind provider at the fake upstream, one with a budget.
-  for (const [name, budgets] of [
-    ['Portcullis LLM route', []],
-    ['Portcullis LLM route + budget', [{ window: 'day', requests: 1_000_000_000 }]],
-  ]) {
-    const res = await http('POST', `${stack.cp.url}/api/v1/admin/agents`, {
-      token: stack.adminKey,
-      body: {
-        name: name.replace(/[^\w]+/g, '-'),
-        upstreamUrl: stack.upstreamUrl,
-        requiredCredentials: [],
-        provider: { kind: 'openai', baseUrl: `${stack.upstreamUrl}/v1`, apiKey: 'bench-provider-key' },
-        budgets,
-      },
-    });
-    if (res.status !== 201) throw new Error(`agent: ${res.status} ${res.text}`);
-    targets.push([name, `${stack.proxies[0].url}${PATH}`, [`Authorization: Bearer ${res.body.runtimeToken}`]]);
+  for (const [name, budgets] of LLM_BENCH_AGENTS) {
+    const token = await createLlmAgent(stack, name, budgets);
+    targets.push([name, `${stack.proxies[0].url}${PATH}`, [`Authorization: Bearer ${token}`]]);
   }
 } else {
   targets.push(['Portcullis invoke (http-proxy)', invoke(viaHttpProxy.url), auth]);

@@ -1,6 +1,6 @@
 /**
  * One proxied request's life on every route toward an upstream (invoke, MCP routing, the LLM routes):
- * its id and timing, the abort that follows the client (gone, or cut by the kill switch), the sink
+ * its id and timing, the cut that follows the client (gone, or cut by the kill switch), the sink
  * that counts and hashes the answer, the forward, the failure answer, the route's metrics, the stamp.
  */
 import { randomUUID } from 'node:crypto';
