@@ -14,6 +14,7 @@ import {
   ResponseSink,
   StreamedBody,
   readRequestBody,
+  readWholeBody,
   type Forwarder,
   type RequestBody,
 } from '../src/forward/forwarder.js';
@@ -165,8 +166,8 @@ beforeAll(async () => {
 afterAll(() => upstream.close());
 
 describe.each([
-  ['undici', (): Forwarder => new UndiciForwarder({ connections: 8, connectTimeoutMs: 2000, idleTimeoutMs: 5000 })],
-  ['http-proxy', (): Forwarder => new HttpProxyForwarder({ connections: 8, connectTimeoutMs: 2000, idleTimeoutMs: 5000 })],
+  ['undici', (): Forwarder => new UndiciForwarder({ connections: 8, connectTimeoutMs: 5000, idleTimeoutMs: 60_000 })],
+  ['http-proxy', (): Forwarder => new HttpProxyForwarder({ connections: 8, connectTimeoutMs: 5000, idleTimeoutMs: 60_000 })],
 ])('forwarding through %s', (_name, make) => {
   let forwarder: Forwarder;
   let gw: ReturnType<typeof gateway>;
@@ -245,6 +246,32 @@ describe.each([
     });
     await streamClosed; // the upstream saw its response closed: the gateway let go of it
     await expect.poll(() => gw.outcomes.at(-1)!.error).toBeDefined();
+  });
+});
+
+describe('readWholeBody', () => {
+  /** A server answering with what readWholeBody made of the request: its digest, or the error code. */
+  const reader = createServer((req, res) => {
+    readWholeBody(req, 100_000).then(
+      (body) => res.end(JSON.stringify({ bytes: body.length, digest: sha256(body) })),
+      (err: DomainError) => res.writeHead(err.code === 'payload_too_large' ? 413 : 400).end(err.message),
+    );
+  });
+  let base: string;
+  beforeAll(async () => {
+    base = await listen(reader);
+  });
+  afterAll(() => reader.close());
+
+  it('reads a declared length and a chunked body whole, and refuses either past the limit', async () => {
+    const body = pattern(90_000, 5);
+    for (const chunked of [false, true]) {
+      const ok = await call(base, '/', { body, chunked });
+      expect(JSON.parse(ok.body.toString()), `chunked: ${chunked}`).toEqual({ bytes: 90_000, digest: sha256(body) });
+      const big = await call(base, '/', { body: pattern(150_000), chunked });
+      expect(big.status, `chunked: ${chunked}`).toBe(413);
+      expect(big.body.toString()).toBe('request body exceeds 100000 bytes');
+    }
   });
 });
 

@@ -129,20 +129,40 @@ export async function readRequestBody(req: IncomingMessage, limit: number): Prom
     req.once('error', (err) => body.destroy(err));
     return body;
   }
-  return new BufferedBody(await readWhole(req, length));
+  return new BufferedBody(await readWholeBody(req, limit));
 }
 
-/** Exactly `length` bytes of body (node's parser holds the client to its content-length). */
-function readWhole(req: IncomingMessage, length: number): Promise<Buffer> {
+/**
+ * The whole body of `req`, refused with 413 past `limit` bytes. A declared length is read into one
+ * buffer of that size (node's parser holds the client to it); otherwise chunks are gathered.
+ */
+export function readWholeBody(req: IncomingMessage, limit: number, tooLarge = `request body exceeds ${limit} bytes`): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const buf = Buffer.allocUnsafe(length);
-    let at = 0;
+    const declared = req.headers['content-length'] === undefined ? NaN : Number(req.headers['content-length']);
+    const known = req.headers['transfer-encoding'] === undefined && Number.isSafeInteger(declared) && declared >= 0;
+    if (known && declared > limit) {
+      req.resume();
+      return reject(new DomainError('payload_too_large', tooLarge));
+    }
+    const buf = known ? Buffer.allocUnsafe(declared) : null;
+    const chunks: Buffer[] = [];
+    let size = 0;
     const onData = (chunk: Buffer): void => {
-      at += chunk.copy(buf, at);
+      if (buf) {
+        size += chunk.copy(buf, size);
+        return;
+      }
+      size += chunk.length;
+      if (size > limit) {
+        done();
+        req.resume();
+        return reject(new DomainError('payload_too_large', tooLarge));
+      }
+      chunks.push(chunk);
     };
     const onEnd = (): void => {
       done();
-      resolve(at === length ? buf : buf.subarray(0, at));
+      resolve(buf ? buf.subarray(0, size) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     };
     const onClose = (): void => {
       if (req.complete) return;

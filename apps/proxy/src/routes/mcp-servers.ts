@@ -18,7 +18,7 @@ import type { ProxyConfig } from '@portcullis/config';
 import type { Principal } from '../auth/authenticate.js';
 import { authenticateRuntime } from '../auth/runtime-auth.js';
 import type { CompiledAgent, CompiledMcpServer, ConfigCache } from '../config-cache/config-cache.js';
-import { BufferedBody, type ResponseSink } from '../forward/forwarder.js';
+import { BufferedBody, readWholeBody, type ResponseSink } from '../forward/forwarder.js';
 import type { UndiciForwarder } from '../forward/undici-forwarder.js';
 import { inspectRequest } from '../mcp/jsonrpc.js';
 import { JsonToolsFilter, SseToolsFilter } from '../mcp/tools-filter.js';
@@ -78,7 +78,7 @@ export class McpServerRouteHandler {
       let refusal: string | null = null;
       x.hold(agent.snapshot.id);
       if (method === 'POST') {
-        const raw = await readBody(req, this.d.config.bodyLimitBytes);
+        const raw = await readWholeBody(req, this.d.config.bodyLimitBytes);
         const inspection = inspectRequest(raw, allowed);
         mcp = { serverId, calls: inspection.calls };
         listsTools = inspection.listsTools;
@@ -173,19 +173,4 @@ export class McpServerRouteHandler {
     res.end(body);
     return status;
   }
-}
-
-/** The whole request body, refused with 413 past `limit` bytes. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw new DomainError('payload_too_large', `request body exceeds ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

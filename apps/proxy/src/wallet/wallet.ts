@@ -25,6 +25,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { DomainError } from '@portcullis/domain';
 import { HEADERS, type WalletSession, type WalletStampEvent } from '@portcullis/contracts';
 import type { ConfigCache } from '../config-cache/config-cache.js';
+import { readWholeBody } from '../forward/forwarder.js';
 import type { ProxyMetrics } from '../metrics.js';
 import { sendError } from '../routes/invoke.js';
 import type { StampEmitter } from '../stamps/stamp-emitter.js';
@@ -341,15 +342,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > BODY_LIMIT) throw new DomainError('payload_too_large', `an MCP message may be at most ${BODY_LIMIT} bytes`);
-    chunks.push(chunk);
-  }
+  const body = await readWholeBody(req, BODY_LIMIT, `an MCP message may be at most ${BODY_LIMIT} bytes`);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new DomainError('bad_request', 'the body is not JSON (MCP messages are JSON-RPC)');
   }
