@@ -1,6 +1,7 @@
 /**
  * What both forwarding implementations share: the outgoing request and its body, the digesting
- * response sink, the cut that follows the client, header hygiene, and the mapping of transport failures to 502/504.
+ * response sink, the cut that follows the client, header hygiene, and the mapping of transport
+ * failures to 502/504.
  */
 import { createHash, hash, type Hash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -133,8 +134,9 @@ export async function readRequestBody(req: IncomingMessage, limit: number): Prom
 }
 
 /**
- * The whole body of `req`, refused with 413 past `limit` bytes. A declared length is read into one
- * buffer of that size (node's parser holds the client to it); otherwise chunks are gathered.
+ * The whole body of `req`, refused with 413 past `limit` bytes. A small declared length is read into
+ * one buffer of that size (node's parser holds the client to it); otherwise chunks are gathered as
+ * they arrive, so a large declared length reserves nothing before its bytes come.
  */
 export function readWholeBody(req: IncomingMessage, limit: number, tooLarge = `request body exceeds ${limit} bytes`): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -144,7 +146,7 @@ export function readWholeBody(req: IncomingMessage, limit: number, tooLarge = `r
       req.resume();
       return reject(new DomainError('payload_too_large', tooLarge));
     }
-    const buf = known ? Buffer.allocUnsafe(declared) : null;
+    const buf = known && declared <= BUFFERED_BODY_MAX ? Buffer.allocUnsafe(declared) : null;
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer): void => {

@@ -59,9 +59,9 @@ export class HttpProxyForwarder implements Forwarder {
       const payload = f.body?.payload;
       const buffer = Buffer.isBuffer(payload) ? Readable.from([payload]) : payload;
       if (payload && !Buffer.isBuffer(payload)) this.bodies.set(f.res, payload);
-      this.proxy.web(req, f.res, { target: f.origin, buffer: buffer as never, timeout: this.o.connectTimeoutMs }, (err) =>
-        reject(upstreamError(f.body?.errored ?? err)),
-      );
+      // No `timeout` here: http-proxy applies it to the client's socket, which would cut a quiet SSE
+      // stream or a slow reader; the upstream side is bounded by `proxyTimeout`.
+      this.proxy.web(req, f.res, { target: f.origin, buffer: buffer as never }, (err) => reject(upstreamError(f.body?.errored ?? err)));
     });
   }
 
