@@ -144,13 +144,6 @@ export function createMetrics(): ProxyMetrics {
   );
   registry.registerMetric(latency as never);
   registry.registerMetric(upstream as never);
-  const hits = new Map<string, { n: number }>();
-  const misses = new Map<string, { n: number }>();
-  const lookup = (memo: Map<string, { n: number }>, kind: string, result: string): { n: number } => {
-    let c = memo.get(kind);
-    if (!c) memo.set(kind, (c = lookups.cell(kind, result)));
-    return c;
-  };
   return {
     registry,
     request(route, status, seconds) {
@@ -177,7 +170,7 @@ export function createMetrics(): ProxyMetrics {
       help: 'stamp events written to the local spool while Redis was unreachable',
       registers: [registry],
     }),
-    hit: (kind) => lookup(hits, kind, 'hit').n++,
-    miss: (kind) => lookup(misses, kind, 'miss').n++,
+    hit: (kind) => lookups.cell(kind, 'hit').n++,
+    miss: (kind) => lookups.cell(kind, 'miss').n++,
   };
 }

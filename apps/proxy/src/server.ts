@@ -19,6 +19,7 @@ import { BudgetCounter } from './llm/budgets.js';
 import { INVOKE_ROUTE, InvokeHandler, sendError } from './routes/invoke.js';
 import { LlmHandler, matchLlmRoute } from './routes/llm.js';
 import { MCP_SERVER_ROUTE, McpServerRouteHandler } from './routes/mcp-servers.js';
+import { withRateLimitScript } from './routes/preflight.js';
 import { StampEmitter } from './stamps/stamp-emitter.js';
 import { ControlPlaneClient } from './wallet/control-plane-client.js';
 import { WalletLocks } from './wallet/locks.js';
@@ -45,7 +46,7 @@ export function createProxy(config: Readonly<ProxyConfig>, logger: Logger): Prox
     commandTimeout: 1000,
     retryStrategy: (n: number) => Math.min(50 * n, 1000),
   };
-  const redis = new Redis(config.redisUrl, redisOptions);
+  const redis = withRateLimitScript(new Redis(config.redisUrl, redisOptions));
   const subscriber = new Redis(config.redisUrl, { ...redisOptions, commandTimeout: undefined, enableOfflineQueue: true });
   const queueConnection = new Redis(config.redisUrl, { ...redisOptions, commandTimeout: 5000, maxRetriesPerRequest: null });
   for (const c of [redis, subscriber, queueConnection]) c.on('error', () => undefined); // status drives behaviour; errors are expected while Redis is away

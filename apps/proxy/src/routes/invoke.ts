@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError, httpStatusOf } from '@portcullis/domain';
 import type { RedisKeys } from '@portcullis/contracts';
@@ -25,6 +24,7 @@ import {
   checkContentLength,
   cleanHeaders,
   rateLimit,
+  type RateLimitRedis,
   resolveCredentials,
   sendError,
   sessionSigner,
@@ -42,7 +42,7 @@ export interface InvokeDeps {
   config: Readonly<ProxyConfig>;
   cache: ConfigCache;
   jwt: UserJwtVerifier;
-  redis: Redis;
+  redis: RateLimitRedis;
   keys: RedisKeys;
   forwarder: Forwarder;
   ws: HttpProxyForwarder;

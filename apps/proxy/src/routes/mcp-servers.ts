@@ -10,7 +10,6 @@
  * - one stamp per request, with each JSON-RPC method and tool name, never arguments.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError } from '@portcullis/domain';
 import { HEADERS, type McpCallSummary, type RedisKeys } from '@portcullis/contracts';
@@ -30,6 +29,7 @@ import {
   checkContentLength,
   cleanHeaders,
   rateLimit,
+  type RateLimitRedis,
   resolveCredentials,
   sessionSigner,
   setForwardedHeaders,
@@ -43,7 +43,7 @@ export const MCP_SERVER_ROUTE = /^\/mcp\/servers\/([0-9a-fA-F-]{36})(\/[^?]*)?(\
 export interface McpServerRouteDeps {
   config: Readonly<ProxyConfig>;
   cache: ConfigCache;
-  redis: Redis;
+  redis: RateLimitRedis;
   keys: RedisKeys;
   /** Always undici: the tools/list rewrite needs its response-filter hook. */
   forwarder: UndiciForwarder;

@@ -166,20 +166,26 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return n
 `;
-type RateRedis = Redis & { portcullisRateHit(key: string, ttlMs: number): Promise<number> };
+/** The connection the rate limit counts on, its script defined (see `withRateLimitScript`). */
+export type RateLimitRedis = Redis & { portcullisRateHit(key: string, ttlMs: number): Promise<number> };
+
+/** Defines the rate-limit script on a connection, once at startup rather than on the request path. */
+export function withRateLimitScript(redis: Redis): RateLimitRedis {
+  redis.defineCommand('portcullisRateHit', { numberOfKeys: 1, lua: RATE_HIT });
+  return redis as RateLimitRedis;
+}
 
 /** Fixed-window counter in Redis, shared by every pod; only agents with a limit pay for it. */
-export async function rateLimit(redis: Redis, keys: RedisKeys, agent: CompiledAgent): Promise<void> {
+export async function rateLimit(redis: RateLimitRedis, keys: RedisKeys, agent: CompiledAgent): Promise<void> {
   if (!agent.snapshot.rateLimit) return;
   const { requests, windowSeconds } = agent.snapshot.rateLimit;
   const windowMs = windowSeconds * 1000;
   const now = Date.now();
   const window = Math.floor(now / windowMs);
   const key = keys.rateLimit(agent.snapshot.id, window);
-  if (!('portcullisRateHit' in redis)) redis.defineCommand('portcullisRateHit', { numberOfKeys: 1, lua: RATE_HIT });
   let count: number;
   try {
-    count = Number(await (redis as RateRedis).portcullisRateHit(key, windowMs + 1000));
+    count = Number(await redis.portcullisRateHit(key, windowMs + 1000));
   } catch {
     throw new DomainError('unavailable', 'rate limit cannot be checked; try again shortly');
   }
